@@ -1,0 +1,1 @@
+"""Typed, fully asynchronous, per-user versioned caching for ADRF views and viewsets."""
