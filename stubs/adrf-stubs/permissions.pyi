@@ -1,5 +1,5 @@
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar, type_check_only
 
 from rest_framework import permissions
 from rest_framework.permissions import _PermissionClass, _SupportsHasPermission
@@ -8,6 +8,14 @@ from rest_framework.views import APIView
 from typing_extensions import TypeIs, override
 
 _T = TypeVar("_T")
+
+@type_check_only
+class _SupportsAsyncHasPermission(Protocol):
+    async def has_permission(self, request: Request, view: APIView) -> bool: ...
+    async def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool: ...
+
+# adrf's operators and permission checks accept sync (DRF) and async permission instances.
+_AnyPermission: TypeAlias = _SupportsHasPermission | _SupportsAsyncHasPermission
 
 _AsyncHasPermission = Callable[[Request, APIView], Awaitable[bool]]
 _AsyncHasObjectPermission = Callable[[Request, APIView, Any], Awaitable[bool]]
@@ -26,13 +34,13 @@ class AsyncOperandHolderMixin:
     def __invert__(self) -> AsyncSingleOperandHolder: ...
 
 class AsyncLogicOperatorMixin:
-    op1: _SupportsHasPermission
-    op2: _SupportsHasPermission
+    op1: _AnyPermission
+    op2: _AnyPermission
     def get_async_has_perm(self) -> tuple[_AsyncHasPermission, _AsyncHasPermission]: ...
     def get_async_has_obj_perm(self) -> tuple[_AsyncHasObjectPermission, _AsyncHasObjectPermission]: ...
 
 class AsyncSingleLogicOperatorMixin:
-    op1: _SupportsHasPermission
+    op1: _AnyPermission
     def get_async_has_perm(self) -> _AsyncHasPermission: ...
     def get_async_has_obj_perm(self) -> _AsyncHasObjectPermission: ...
 
@@ -40,18 +48,21 @@ class AsyncSingleOperandHolder(AsyncOperandHolderMixin, permissions.SingleOperan
 class AsyncOperandHolder(AsyncOperandHolderMixin, permissions.OperandHolder): ...
 
 class AAND(AsyncLogicOperatorMixin, permissions.AND):
+    def __init__(self, op1: _AnyPermission, op2: _AnyPermission) -> None: ...
     @override
     async def has_permission(self, request: Request, view: APIView) -> bool: ...  # type: ignore[override]
     @override
     async def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool: ...  # type: ignore[override]
 
 class AOR(AsyncLogicOperatorMixin, permissions.OR):
+    def __init__(self, op1: _AnyPermission, op2: _AnyPermission) -> None: ...
     @override
     async def has_permission(self, request: Request, view: APIView) -> bool: ...  # type: ignore[override]
     @override
     async def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool: ...  # type: ignore[override]
 
 class ANOT(AsyncSingleLogicOperatorMixin, permissions.NOT):
+    def __init__(self, op1: _AnyPermission) -> None: ...
     @override
     async def has_permission(self, request: Request, view: APIView) -> bool: ...  # type: ignore[override]
     @override

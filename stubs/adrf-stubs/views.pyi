@@ -9,6 +9,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView as DRFAPIView
 from typing_extensions import override
 
+from adrf.permissions import _AnyPermission
 from adrf.requests import AsyncRequest
 
 class APIView(DRFAPIView):
@@ -26,16 +27,16 @@ class APIView(DRFAPIView):
     @override
     def check_permissions(self, request: Request) -> None: ...
     async def check_async_permissions(
-        self, request: Request, permissions: Sequence[_SupportsHasPermission]
+        self, request: Request, permissions: Sequence[_AnyPermission]
     ) -> None: ...
-    def check_sync_permissions(self, request: Request, permissions: Sequence[_SupportsHasPermission]) -> None: ...
+    def check_sync_permissions(self, request: Request, permissions: Sequence[_AnyPermission]) -> None: ...
     @override
     def check_object_permissions(self, request: Request, obj: Any) -> None: ...
     async def check_async_object_permissions(
-        self, request: Request, permissions: Sequence[_SupportsHasPermission], obj: Any
+        self, request: Request, permissions: Sequence[_AnyPermission], obj: Any
     ) -> None: ...
     def check_sync_object_permissions(
-        self, request: Request, permissions: Sequence[_SupportsHasPermission], obj: Any
+        self, request: Request, permissions: Sequence[_AnyPermission], obj: Any
     ) -> None: ...
     @override
     def check_throttles(self, request: Request) -> None: ...

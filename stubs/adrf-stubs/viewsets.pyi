@@ -16,7 +16,8 @@ from adrf.views import APIView
 _MT_co = TypeVar("_MT_co", bound=Model, covariant=True)
 
 class ViewSetMixin(DRFViewSetMixin):
-    # Returns an `async def` view function when `cls.view_is_async` is true.
+    # Returns an `async def` view function when `cls.view_is_async` is true; the declared
+    # type follows DRF's (and Django's) `as_view`, which describe the sync view function.
     @classmethod
     @override
     def as_view(
