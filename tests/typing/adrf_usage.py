@@ -13,6 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from adrf import (
+    decorators,
+    fields,
+    generics,
+    mixins,
+    permissions,
+    routers,
+    serializers,
+    shortcuts,
+    test,
+    viewsets,
+)
+from adrf.requests import AsyncRequest
+from adrf.views import APIView
 from django.core.handlers.asgi import ASGIRequest
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -29,9 +43,6 @@ from rest_framework.views import APIView as DRFAPIView
 from rest_framework.viewsets import ModelViewSet as DRFModelViewSet
 from typing_extensions import assert_type
 
-from adrf import decorators, fields, generics, mixins, permissions, routers, serializers, shortcuts, test, viewsets
-from adrf.requests import AsyncRequest
-from adrf.views import APIView
 from tests.typing_app.models import Author, Post
 
 # --- serializers -------------------------------------------------------------------------
@@ -83,8 +94,8 @@ async def serializer_usage(post: Post) -> None:
     # `asave()` returns the serializer's model type.
     wrong_model: Author = await ser.asave()  # type: ignore[assignment]
     # ModelSerializer is generic over a Model.
-    bad_generic: serializers.ModelSerializer[int]  # type: ignore[type-var]
-    del not_awaited, wrong_model, bad_generic
+    _ = serializers.ModelSerializer[int]  # type: ignore[type-var]
+    del not_awaited, wrong_model
 
 
 def field_usage() -> None:
@@ -119,7 +130,8 @@ class PostViewSet(viewsets.ModelViewSet[Post]):
         page = await self.apaginate_queryset(queryset)
         assert_type(page, list[Post] | None)
         if page is not None:
-            return await self.get_apaginated_response(await mixins.get_data(self.get_serializer(page, many=True)))
+            data = await mixins.get_data(self.get_serializer(page, many=True))
+            return await self.get_apaginated_response(data)
         assert_type(await mixins.get_data(self.get_serializer(post)), Any)
         assert_type(self.request, Request)
         return Response({"title": post.title})
@@ -200,12 +212,26 @@ class PostDetail(generics.RetrieveUpdateDestroyAPIView[Post]):
 
 
 class C1(generics.CreateAPIView[Post]): ...
+
+
 class C2(generics.ListAPIView[Post]): ...
+
+
 class C3(generics.RetrieveAPIView[Post]): ...
+
+
 class C4(generics.DestroyAPIView[Post]): ...
+
+
 class C5(generics.UpdateAPIView[Post]): ...
+
+
 class C6(generics.RetrieveUpdateAPIView[Post]): ...
+
+
 class C7(generics.RetrieveDestroyAPIView[Post]): ...
+
+
 class C8(generics.GenericAPIView[Post]): ...
 
 
@@ -221,8 +247,7 @@ async def generics_usage(request: Request) -> None:
     alias = generics.ListCreateAPIView[Post]
     assert_type(alias(), generics.ListCreateAPIView[Post])
     # The concrete generics are generic over a Model.
-    bad: generics.ListCreateAPIView[str]  # type: ignore[type-var]
-    del bad
+    _ = generics.ListCreateAPIView[str]  # type: ignore[type-var]
 
 
 # --- APIView, decorators, permissions ----------------------------------------------------
