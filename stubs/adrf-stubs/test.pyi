@@ -98,5 +98,17 @@ class AsyncAPIClient(DjangoAsyncClient, AsyncAPIRequestFactory):
     def options(  # type: ignore[override]
         self, path: StrOrPromise, data: Any = None, format: str | None = None, content_type: str | None = None, **extra: Any
     ) -> _Response: ...
+    # Inherited from AsyncAPIRequestFactory at runtime, but it goes through the async
+    # `request()` above, so on the client it returns a coroutine too.
+    @override
+    def generic(  # type: ignore[override]
+        self,
+        method: str,
+        path: StrOrPromise,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        secure: bool = False,
+        **extra: Any,
+    ) -> _Response: ...
     @override
     def logout(self) -> None: ...

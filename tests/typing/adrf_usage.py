@@ -354,6 +354,10 @@ async def test_client_usage(user: Author) -> None:
     response = await client.post("/posts/", {"title": "x"}, format="json")
     response = await client.patch("/posts/1/", {"title": "y"}, format="json")
     response = await client.delete("/posts/1/")
+    response = await client.generic("GET", "/posts/")
+    response = await client.head("/posts/")
+    factory_request = factory.generic("GET", "/posts/")
+    assert_type(factory_request, ASGIRequest)
     # Request methods return coroutines: they must be awaited.
     not_awaited: int = client.get("/posts/").status_code  # type: ignore[attr-defined]
     # force_authenticate wants a user model, not any model instance.
