@@ -19,6 +19,7 @@ router.register("notes", views.NoteViewSet, basename="note")
 router.register("uncached-notes", views.UncachedNoteViewSet, basename="uncached-note")
 router.register("staff-posts", views.StaffPostViewSet, basename="staff-post")
 router.register("header-posts", views.HeaderPostViewSet, basename="header-post")
+router.register("transfer-posts", views.TransferPostViewSet, basename="transfer-post")
 
 # DRF's own router maps GET to the sync ``list``: the cached viewset must still cache.
 drf_router = DRFSimpleRouter()
@@ -32,4 +33,5 @@ urlpatterns = [
     path("generic/uncached-posts/", views.UncachedPostListCreate.as_view()),
     path("plain/", views.CachedCountingAPIView.as_view()),
     path("plain-uncached/", views.CountingAPIView.as_view()),
+    path("my-titles/", views.CachedMyPostTitles.as_view()),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from adrf import generics as adrf_generics
+from asgiref.sync import sync_to_async
 from adrf import viewsets as adrf_viewsets
 from adrf.views import APIView
 from rest_framework.decorators import action
@@ -16,13 +17,18 @@ from adrf_caching import cached
 from adrf_caching.generics import ListCreateAPIView, RetrieveUpdateDestroyAPIView
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
 from tests.testapp.models import Note, Post
-from tests.testapp.serializers import NoteSerializer, PostSerializer, UUIDPostSerializer
+from tests.testapp.serializers import NoteSerializer, PostSerializer, TransferPostSerializer, UUIDPostSerializer
 
 
 class Pages(PageNumberPagination):
     page_size = 3
     page_size_query_param = "size"
     max_page_size = 100
+
+
+async def load_author(post: Post) -> None:
+    """adrf serializes the nested author synchronously: load it before it is read."""
+    await sync_to_async(getattr)(post, "author")
 
 
 class PostBehaviour:
@@ -46,6 +52,11 @@ class PostBehaviour:
     async def perform_acreate(self, serializer: Any) -> None:
         user = self.request.user
         await serializer.asave(owner=user if user.is_authenticated else None)
+        await load_author(serializer.instance)
+
+    async def perform_aupdate(self, serializer: Any) -> None:
+        await serializer.asave()
+        await load_author(serializer.instance)
 
 
 class PostViewSet(PostBehaviour, ModelViewSetCached):
@@ -177,3 +188,22 @@ class CountingAPIView(APIView):
 
 
 CachedCountingAPIView = cached(CountingAPIView, ttl=60)
+
+
+class MyPostTitles(APIView):
+    """Per-user data the library cannot trace to a model: only ``invalidate_fields`` bumps reach it."""
+
+    permission_classes = [IsAuthenticated]
+
+    async def get(self, request: Any) -> Response:
+        titles = [p.title async for p in Post.objects.filter(owner=request.user).order_by("id")]
+        return Response({"titles": titles})
+
+
+CachedMyPostTitles = cached(MyPostTitles)
+
+
+class TransferPostViewSet(PostBehaviour, ModelViewSetCached):
+    """Owner is writable here: a write may move a post from one user to another."""
+
+    serializer_class = TransferPostSerializer
