@@ -6,6 +6,7 @@ The binary comes from PATH or, on a machine with only Python and pip, from the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -47,8 +48,20 @@ class RedisServer:
         self.owns_dir = directory is None
         self.dir = directory or tempfile.mkdtemp(prefix="adrf-caching-redis-")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, *extra],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                *extra,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -76,10 +89,8 @@ class RedisServer:
         """Stop the server after writing its data to disk, so a new one on ``dir`` starts with it."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
             conn.sendall(b"SHUTDOWN SAVE\r\n")
-            try:
+            with contextlib.suppress(OSError):
                 conn.recv(64)
-            except OSError:
-                pass
         self.process.wait(timeout=10)
 
     def pause(self) -> None:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_write_during_a_miss_never_stores_a_fresh_looking_stale_entry(
     backend, posts, client: AsyncClient, monkeypatch
 ):
-    """The miss read its versions, then the DB; a write commits before it stores: the entry is born outdated."""
+    """The miss read its versions, then the DB; a write commits before it stores: the entry is outdated."""
     read_done, may_finish = asyncio.Event(), asyncio.Event()
     real_entry = base.CacheMixin.cache_entry
 
@@ -72,7 +72,10 @@ async def _same(client: AsyncClient, path: str, headers: dict[str, str]) -> None
     """The cached endpoint answers exactly what its uncached twin answers, twice (miss, then hit)."""
     for _ in range(2):
         cached = await client.get(path, headers=headers)
-        plain = await client.get(path.replace("/posts/", "/uncached-posts/", 1).replace("/notes/", "/uncached-notes/", 1), headers=headers)
+        plain = await client.get(
+            path.replace("/posts/", "/uncached-posts/", 1).replace("/notes/", "/uncached-notes/", 1),
+            headers=headers,
+        )
         assert cached.status_code == plain.status_code, path
         assert cached.content.replace(b"/posts/", b"/uncached-posts/") == plain.content, path
         assert cached.get("Content-Type") == plain.get("Content-Type"), path
@@ -81,9 +84,19 @@ async def _same(client: AsyncClient, path: str, headers: dict[str, str]) -> None
 async def test_parity_with_uncached_adrf(backend, posts, alice, bob, client: AsyncClient):
     users = {"alice": auth(alice), "bob": auth(bob), "anon": {}}
     reads = [
-        "/posts/", "/posts/?page=2", "/posts/?size=2&page=3", "/posts/?tag=red", "/posts/?tag=red&tag=blue",
-        "/posts/?page=99", "/posts/?title=Post%201", "/posts/?title=nothing", f"/posts/{posts[0].pk}/",
-        "/posts/0/", "/posts/abc/", "/posts/titles/", "/notes/",
+        "/posts/",
+        "/posts/?page=2",
+        "/posts/?size=2&page=3",
+        "/posts/?tag=red",
+        "/posts/?tag=red&tag=blue",
+        "/posts/?page=99",
+        "/posts/?title=Post%201",
+        "/posts/?title=nothing",
+        f"/posts/{posts[0].pk}/",
+        "/posts/0/",
+        "/posts/abc/",
+        "/posts/titles/",
+        "/notes/",
     ]
     author = await Author.objects.afirst()
     await Note.objects.acreate(owner=alice, text="a note")

@@ -89,7 +89,7 @@ def test_misuse_fails_at_class_creation(target, options, message):
 def test_subclass_options_are_validated_at_class_creation():
     with pytest.raises(ImproperlyConfigured, match="must not be negative"):
 
-        class Broken(viewsets.ModelViewSetCached):  # noqa: F841
+        class Broken(viewsets.ModelViewSetCached):
             cache_ttl = -5
 
 
@@ -113,7 +113,10 @@ def test_plain_apiview_without_get_caches_nothing():
     ],
 )
 def test_settings_are_validated(given, message):
-    with override_settings(ADRF_CACHING_SETTINGS=given), pytest.raises(ImproperlyConfigured, match=__import__("re").escape(message)):
+    with (
+        override_settings(ADRF_CACHING_SETTINGS=given),
+        pytest.raises(ImproperlyConfigured, match=__import__("re").escape(message)),
+    ):
         caching_settings()
 
 

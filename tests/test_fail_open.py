@@ -39,7 +39,9 @@ def titles(response) -> list[str]:
     return [p["title"] for p in json.loads(response.content)["results"]]
 
 
-async def test_stopped_server_serves_uncached_and_keeps_writes(own_redis, posts, alice, client: AsyncClient, caplog):
+async def test_stopped_server_serves_uncached_and_keeps_writes(
+    own_redis, posts, alice, client: AsyncClient, caplog
+):
     await client.get("/posts/?size=50")
     own_redis.stop()
     with caplog.at_level(logging.WARNING, logger="adrf_caching"):
@@ -53,7 +55,9 @@ async def test_stopped_server_serves_uncached_and_keeps_writes(own_redis, posts,
     assert any("serving uncached" in r.getMessage() for r in caplog.records)
 
 
-async def test_hanging_server_is_bounded_and_no_stale_entry_survives_it(own_redis, posts, alice, client: AsyncClient):
+async def test_hanging_server_is_bounded_and_no_stale_entry_survives_it(
+    own_redis, posts, alice, client: AsyncClient
+):
     await client.get("/posts/?size=50")
     async with count_queries() as hit:
         await client.get("/posts/?size=50")

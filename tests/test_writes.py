@@ -39,16 +39,22 @@ async def test_create_outdates_lists_for_everyone(backend, posts, alice, bob, cl
     headers = {"writer": auth(alice), "other": auth(bob), "anonymous": {}}[reader]
     await warm(client, "/posts/?size=50", **headers)
     author = await Author.objects.afirst()
-    created = await client.post("/posts/", new_post(1, author), content_type="application/json", headers=auth(alice))
+    created = await client.post(
+        "/posts/", new_post(1, author), content_type="application/json", headers=auth(alice)
+    )
     assert created.status_code == 201
     assert "New 1" in titles(await client.get("/posts/?size=50", headers=headers))
 
 
-async def test_update_outdates_lists_and_writes_detail_through(backend, posts, alice, bob, client: AsyncClient):
+async def test_update_outdates_lists_and_writes_detail_through(
+    backend, posts, alice, bob, client: AsyncClient
+):
     url = f"/posts/{posts[0].pk}/"
     await warm(client, "/posts/?size=50", **auth(bob))
     await warm(client, url, **auth(alice))
-    updated = await client.patch(url, {"title": "Renamed"}, content_type="application/json", headers=auth(alice))
+    updated = await client.patch(
+        url, {"title": "Renamed"}, content_type="application/json", headers=auth(alice)
+    )
     assert updated.status_code == 200
     async with count_queries() as after:
         detail = await client.get(url, headers=auth(alice))
@@ -154,17 +160,24 @@ async def test_invalidate_fields_reach_old_and_new_owners(backend, posts, alice,
     assert "Post 0" in json.loads(await warm(client, "/my-titles/", **auth(alice)))["titles"]
     assert "Post 0" not in json.loads(await warm(client, "/my-titles/", **auth(bob)))["titles"]
     moved = await client.patch(
-        f"/transfer-posts/{posts[0].pk}/", {"owner": bob.pk}, content_type="application/json", headers=auth(carol)
+        f"/transfer-posts/{posts[0].pk}/",
+        {"owner": bob.pk},
+        content_type="application/json",
+        headers=auth(carol),
     )
     assert moved.status_code == 200
     assert "Post 0" in json.loads((await client.get("/my-titles/", headers=auth(bob))).content)["titles"]
-    assert "Post 0" not in json.loads((await client.get("/my-titles/", headers=auth(alice))).content)["titles"]
+    assert (
+        "Post 0" not in json.loads((await client.get("/my-titles/", headers=auth(alice))).content)["titles"]
+    )
 
 
 async def test_slug_lookup_write_through(backend, posts, alice, client: AsyncClient):
     url = "/slug-posts/post-0/"
     await warm(client, url, **auth(alice))
-    renamed = await client.patch(url, {"slug": "post-zero"}, content_type="application/json", headers=auth(alice))
+    renamed = await client.patch(
+        url, {"slug": "post-zero"}, content_type="application/json", headers=auth(alice)
+    )
     assert renamed.status_code == 200
     assert (await client.get(url, headers=auth(alice))).status_code == 404
     async with count_queries() as hit:
@@ -175,7 +188,9 @@ async def test_slug_lookup_write_through(backend, posts, alice, client: AsyncCli
 
 async def test_custom_id_write_through(backend, posts, alice, client: AsyncClient):
     author = await Author.objects.afirst()
-    created = await client.post("/uuid-posts/", new_post(7, author), content_type="application/json", headers=auth(alice))
+    created = await client.post(
+        "/uuid-posts/", new_post(7, author), content_type="application/json", headers=auth(alice)
+    )
     assert created.status_code == 201
     uuid = json.loads(created.content)["uuid"]
     async with count_queries() as hit:
@@ -195,5 +210,7 @@ async def test_generic_write_outdates_generic_list(backend, posts, alice, client
     assert "New 3" in titles(await client.get("/generic/posts/?size=50", headers=auth(alice)))
     detail = f"/generic/posts/{posts[0].pk}/"
     await warm(client, detail, **auth(alice))
-    await client.patch(detail, {"title": "Generic rename"}, content_type="application/json", headers=auth(alice))
+    await client.patch(
+        detail, {"title": "Generic rename"}, content_type="application/json", headers=auth(alice)
+    )
     assert json.loads((await client.get(detail, headers=auth(alice))).content)["title"] == "Generic rename"

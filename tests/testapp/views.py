@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from adrf import generics as adrf_generics
-from asgiref.sync import sync_to_async
 from adrf import viewsets as adrf_viewsets
 from adrf.views import APIView
+from asgiref.sync import sync_to_async
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -17,7 +17,12 @@ from adrf_caching import cached
 from adrf_caching.generics import ListCreateAPIView, RetrieveUpdateDestroyAPIView
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
 from tests.testapp.models import Note, Post
-from tests.testapp.serializers import NoteSerializer, PostSerializer, TransferPostSerializer, UUIDPostSerializer
+from tests.testapp.serializers import (
+    NoteSerializer,
+    PostSerializer,
+    TransferPostSerializer,
+    UUIDPostSerializer,
+)
 
 
 class Pages(PageNumberPagination):
