@@ -129,8 +129,11 @@ class CacheMixin:
         tag = keys.shard_tag(conf.prefix, segment, conf.shards)
         builder = _key_builder(conf.key_builder)
         digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))  # type: ignore[arg-type]
-        namespace = getattr(getattr(self.request, "resolver_match", None), "namespace", None)
-        endpoint = keys.view_id(type(self), getattr(self, "basename", None), namespace)
+        match = getattr(self.request, "resolver_match", None)
+        # A viewset's routes share its router basename (so a write can reach the detail entry);
+        # any other view is told apart by its URL pattern (one class may be mounted twice).
+        route = getattr(self, "basename", None) or getattr(match, "route", None)
+        endpoint = keys.view_id(type(self), route, getattr(match, "namespace", None))
         version_keys = [
             f"{tag}:v:{versions.GLOBAL}",
             versions.view_version_key(tag, keys.view_id(type(self))),
@@ -172,6 +175,14 @@ class CacheMixin:
 
         future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         _in_flight[flight] = future
+        locked = conf.lock_timeout > 0 and await store.lock(plan.entry_key, conf.lock_timeout)
+        if conf.lock_timeout > 0 and not locked:
+            # Another process computes this entry: wait a little for it rather than query too.
+            shared = await store.wait_for_entry(plan.entry_key, stamp, conf.lock_timeout)
+            if shared is not None:
+                future.set_result(shared)
+                del _in_flight[flight]
+                return _labelled(shared.to_response(), conf, "hit")
         try:
             response = await handler(*args, **kwargs)
             entry = self.cache_entry(response, stamp)
@@ -186,6 +197,8 @@ class CacheMixin:
             future.set_result(entry)
         finally:
             del _in_flight[flight]
+            if locked:
+                await store.unlock(plan.entry_key)
         if entry is not None and plan.ttl > 0:
             await store.set(plan.entry_key, encode(entry), plan.ttl)
         return _labelled(response, conf, "miss")

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from adrf_caching import cached
 from adrf_caching.generics import ListCreateAPIView, RetrieveUpdateDestroyAPIView
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
-from tests.testapp.models import Note, Post
+from tests.testapp.models import Note, Post, Tag
 from tests.testapp.serializers import (
     NoteSerializer,
     PostSerializer,
@@ -212,3 +212,24 @@ class TransferPostViewSet(PostBehaviour, ModelViewSetCached):
     """Owner is writable here: a write may move a post from one user to another."""
 
     serializer_class = TransferPostSerializer
+
+
+class TagCount(APIView):
+    """Reads Tag without a queryset attribute: only ``depends_on`` ties it to the model."""
+
+    permission_classes: list[Any] = []
+
+    async def get(self, request: Any) -> Response:
+        return Response({"tags": await Tag.objects.acount()})
+
+
+CachedTagCount = cached(TagCount, depends_on=[Tag])
+UntracedTagCount = cached(TagCount)
+
+
+class SharedPostViewSet(PostBehaviour, ReadOnlyModelViewSetCached):
+    cache_scope = "shared"
+
+
+class UncachedStaffPostViewSet(PostBehaviour, adrf_viewsets.ReadOnlyModelViewSet):
+    permission_classes = [OnlyStaff]
