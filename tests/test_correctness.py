@@ -1,4 +1,4 @@
-"""The cache never changes an answer: dependencies, scopes, identity changes, damaged entries, hostile input."""
+"""The cache never changes an answer: dependencies, scopes, identity, damaged entries, hostile input."""
 
 from __future__ import annotations
 
@@ -72,7 +72,9 @@ async def test_invalidate_view_and_all(backend, posts, client: AsyncClient):
         assert after.value > 0
 
 
-async def test_damaged_entry_is_a_miss_and_a_log_line(backend, posts, client: AsyncClient, caplog, monkeypatch):
+async def test_damaged_entry_is_a_miss_and_a_log_line(
+    backend, posts, client: AsyncClient, caplog, monkeypatch
+):
     written: list[str] = []
     store = get_store()
     original_set = store.set
@@ -119,7 +121,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("path", HOSTILE)
-async def test_hostile_input_answers_like_the_uncached_view(backend, posts, client: AsyncClient, path, monkeypatch):
+async def test_hostile_input_answers_like_the_uncached_view(
+    backend, posts, client: AsyncClient, path, monkeypatch
+):
     keys: list[str] = []
     store = get_store()
     original = store.get_many
@@ -137,7 +141,9 @@ async def test_hostile_input_answers_like_the_uncached_view(backend, posts, clie
     assert keys and max(len(k) for k in keys) < 120
 
 
-@pytest.mark.parametrize("accept", ["application/json;q=abc", "*/*;;;", "garbage", "application/json, text/html;q=0.1"])
+@pytest.mark.parametrize(
+    "accept", ["application/json;q=abc", "*/*;;;", "garbage", "application/json, text/html;q=0.1"]
+)
 async def test_malformed_accept_answers_like_the_uncached_view(backend, posts, client: AsyncClient, accept):
     for _ in range(2):
         cached = await client.get("/posts/", headers={"accept": accept})
