@@ -521,8 +521,8 @@ class AsyncRedisCache(BaseCache):
 
 def _queue_writes(pipe: Any, encoded: dict[str, bytes], groups: dict[int, list[str]], seconds: int | None) -> None:
     if seconds is None:
-        for names in groups.values():
-            pipe.mset({name: encoded[name] for name in names})  # one MSET per slot
+        for names in groups.values():  # one MSET per slot (ClusterPipeline refuses .mset())
+            pipe.execute_command("MSET", *(part for name in names for part in (name, encoded[name])))
     else:
         for name, value in encoded.items():
             pipe.set(name, value, ex=seconds)
