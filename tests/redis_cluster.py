@@ -45,8 +45,12 @@ class RedisClusterServers:
             for _ in range(masters):
                 self.servers.append(
                     RedisServer(
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "2000",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "2000",
                         port=cluster_port(),
                     )
                 )

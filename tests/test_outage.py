@@ -22,7 +22,13 @@ SOCKET_TIMEOUT = 0.25  # the backend's default
 
 def configure(server: RedisServer, **conf: object) -> override_settings:
     cache = {"BACKEND": "adrf_caching.backends.redis.AsyncRedisCache", "LOCATION": server.url}
-    caching = {"CACHE_ALIAS": "outage", "HIT_HEADER": "X-Cache", "FAILURE_THRESHOLD": 2, "COOL_DOWN": 0.5, **conf}
+    caching = {
+        "CACHE_ALIAS": "outage",
+        "HIT_HEADER": "X-Cache",
+        "FAILURE_THRESHOLD": 2,
+        "COOL_DOWN": 0.5,
+        **conf,
+    }
     return override_settings(CACHES={**settings.CACHES, "outage": cache}, ADRF_CACHING_SETTINGS=caching)
 
 
@@ -93,7 +99,9 @@ async def test_hanging_server_is_bounded_and_nothing_stale_after_it(server, post
 async def test_shed_policy_answers_503_past_the_bound_while_down(posts):
     own = RedisServer()
     try:
-        with configure(own, OUTAGE_POLICY="shed", OUTAGE_MAX_CONCURRENCY=1, FAILURE_THRESHOLD=1, COOL_DOWN=5.0):
+        with configure(
+            own, OUTAGE_POLICY="shed", OUTAGE_MAX_CONCURRENCY=1, FAILURE_THRESHOLD=1, COOL_DOWN=5.0
+        ):
             client = AsyncClient()
             own.stop()
             first = await client.get("/posts/")  # trips the breaker

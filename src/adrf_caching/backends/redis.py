@@ -27,6 +27,7 @@ slots go through one cluster pipeline (one round trip per node, in parallel).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import weakref
@@ -119,7 +120,8 @@ class _Config:
         return kwargs
 
     def cluster_nodes(self, node_class: Callable[[str, int], Any]) -> tuple[list[Any], dict[str, Any]]:
-        nodes, credentials = [], {}
+        nodes: list[Any] = []
+        credentials: dict[str, Any] = {}
         for url in self.servers:
             parsed = urlparse(url if "://" in url else f"redis://{url}")
             nodes.append(node_class(parsed.hostname or "127.0.0.1", parsed.port or 6379))
@@ -190,7 +192,9 @@ def _new_async_handle(config: _Config) -> _AsyncHandle:
     return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout)  # owns its pool
 
 
-async def _closer(loop: asyncio.AbstractEventLoop, config: _Config, handle: _AsyncHandle) -> AsyncIterator[None]:
+async def _closer(
+    loop: asyncio.AbstractEventLoop, config: _Config, handle: _AsyncHandle
+) -> AsyncIterator[None]:
     """Started once per handle: the loop's ``shutdown_asyncgens`` (``asyncio.run``, uvicorn,
     pytest-asyncio) finalises it while the loop still runs, which closes the pool cleanly."""
     try:
@@ -209,10 +213,8 @@ def _abandon(handle: _AsyncHandle) -> None:
     to finalise it. Its sockets are closed when collected."""
     handle.abandoned = True
     if handle.closer is not None:
-        try:
+        with contextlib.suppress(StopIteration, RuntimeError):
             handle.closer.aclose().send(None)
-        except (StopIteration, RuntimeError):
-            pass
 
 
 async def _async_handle(config: _Config) -> _AsyncHandle:
@@ -251,12 +253,17 @@ def _sync_client(config: _Config) -> Any:
                 nodes, credentials = config.cluster_nodes(ClusterNode)
                 kwargs.pop("db", None)
                 kwargs.pop("retry_on_timeout", None)
-                client = RedisCluster(startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs)
+                client = RedisCluster(
+                    startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
+                )
             else:
                 from redis import BlockingConnectionPool, Redis
 
                 pool = BlockingConnectionPool.from_url(
-                    config.servers[0], max_connections=config.max_connections, timeout=config.pool_timeout, **kwargs
+                    config.servers[0],
+                    max_connections=config.max_connections,
+                    timeout=config.pool_timeout,
+                    **kwargs,
                 )
                 client = Redis(connection_pool=pool)
             _sync_clients[config] = client
@@ -340,7 +347,7 @@ class AsyncRedisCache(BaseCache):
     def _found(self, names: Mapping[str, Any], raws: Iterable[bytes | None]) -> dict[Any, Any]:
         found = {}
         missing = object()
-        for (_, key), raw in zip(names.items(), raws):
+        for (_, key), raw in zip(names.items(), raws, strict=True):
             value = self._loads(raw, missing)
             if value is not missing:
                 found[key] = value
@@ -365,7 +372,9 @@ class AsyncRedisCache(BaseCache):
             return list(await client.mget_nonatomic(names))
         return list(await client.mget(names))
 
-    async def aset(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+    async def aset(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
         name = self.make_and_validate_key(key, version=version)
         seconds = self.get_backend_timeout(timeout)
         if seconds == 0:
@@ -374,7 +383,9 @@ class AsyncRedisCache(BaseCache):
         data = self._dumps(value)
         await self._run(lambda client: client.set(name, data, ex=seconds))
 
-    async def aadd(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+    async def aadd(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
         name = self.make_and_validate_key(key, version=version)
         seconds = self.get_backend_timeout(timeout)
         data = self._dumps(value)
@@ -390,7 +401,10 @@ class AsyncRedisCache(BaseCache):
     ) -> list[Any]:
         if not data:
             return []
-        encoded = {self.make_and_validate_key(key, version=version): self._dumps(value) for key, value in data.items()}
+        encoded = {
+            self.make_and_validate_key(key, version=version): self._dumps(value)
+            for key, value in data.items()
+        }
         seconds = self.get_backend_timeout(timeout)
         if seconds == 0:
             await self._run(lambda client: client.delete(*encoded))
@@ -433,9 +447,9 @@ class AsyncRedisCache(BaseCache):
         result = await self._run(lambda client: client.eval(_INCR_IF_PRESENT, 1, name, delta))
         return _incremented(key, result)
 
-    async def aclear(self) -> bool:
+    async def aclear(self) -> None:
         """Flushes the whole database, as Django's ``RedisCache.clear`` (all primaries on a cluster)."""
-        return bool(await self._run(lambda client: client.flushdb()))
+        await self._run(lambda client: client.flushdb())
 
     async def aclose(self, **kwargs: Any) -> None:
         """Nothing to do: pools belong to the process and loop, not to this instance."""
@@ -472,10 +486,15 @@ class AsyncRedisCache(BaseCache):
             return added
         return bool(self._sync.set(name, data, ex=seconds, nx=True))
 
-    def set_many(self, data: Mapping[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
+    def set_many(
+        self, data: Mapping[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
         if not data:
             return []
-        encoded = {self.make_and_validate_key(key, version=version): self._dumps(value) for key, value in data.items()}
+        encoded = {
+            self.make_and_validate_key(key, version=version): self._dumps(value)
+            for key, value in data.items()
+        }
         seconds = self.get_backend_timeout(timeout)
         client = self._sync
         if seconds == 0:
@@ -512,14 +531,16 @@ class AsyncRedisCache(BaseCache):
         name = self.make_and_validate_key(key, version=version)
         return _incremented(key, self._sync.eval(_INCR_IF_PRESENT, 1, name, delta))
 
-    def clear(self) -> bool:
-        return bool(self._sync.flushdb())
+    def clear(self) -> None:
+        self._sync.flushdb()
 
     def close(self, **kwargs: Any) -> None:
         """Nothing to do: Django calls this after every request, and the pools are shared."""
 
 
-def _queue_writes(pipe: Any, encoded: dict[str, bytes], groups: dict[int, list[str]], seconds: int | None) -> None:
+def _queue_writes(
+    pipe: Any, encoded: dict[str, bytes], groups: dict[int, list[str]], seconds: int | None
+) -> None:
     if seconds is None:
         for names in groups.values():  # one MSET per slot (ClusterPipeline refuses .mset())
             pipe.execute_command("MSET", *(part for name in names for part in (name, encoded[name])))
