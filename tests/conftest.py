@@ -24,10 +24,12 @@ from tests.testapp.models import Author, Post, Tag
 
 PASSWORD = "secret-pw"
 
-# The backends the core behaviour runs against: Django's LocMem and Django's RedisCache on a real server.
+# The backends the core behaviour runs against: Django's LocMem, Django's RedisCache and the
+# library's native AsyncRedisCache, both on a real server.
 BACKENDS = {
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "adrf-tests"},
     "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": None},
+    "native": {"BACKEND": "adrf_caching.backends.redis.AsyncRedisCache", "LOCATION": None},
 }
 
 

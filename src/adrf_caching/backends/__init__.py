@@ -1,0 +1,1 @@
+"""Cache backends shipped with adrf-caching; see ``adrf_caching.backends.redis``."""

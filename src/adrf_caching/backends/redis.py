@@ -1,0 +1,555 @@
+"""``AsyncRedisCache``: a Django cache backend whose async methods run on ``redis.asyncio``.
+
+Django's own ``RedisCache`` implements ``aget`` and friends as ``sync_to_async(get)``: a thread
+hop per call, and a new connection per request under ASGI (``caches`` is context-local, so each
+request builds its own backend instance). This backend instead:
+
+* runs every ``a*`` method natively on ``redis.asyncio`` in the calling event loop;
+* keeps clients in a module-level registry keyed by the configuration and, for async clients,
+  by the event loop: one pool per process and loop, shared by every backend instance. A pool
+  is never used from another loop, and the pool of a loop that closed is dropped;
+* keeps one thread-safe sync client per process and configuration for the sync methods
+  (management commands, admin, ORM signal receivers in worker threads);
+* uses a ``BlockingConnectionPool``: past ``max_connections`` a command waits up to
+  ``pool_timeout`` for a free connection instead of failing with ``MaxConnectionsError``;
+* has short socket timeouts and no retries by default, so a dead or hanging Redis costs a
+  request at most about ``socket_timeout`` and the caller can serve uncached (fail open);
+* stores values without pickle where it can, and signs the pickles it cannot avoid
+  (see ``adrf_caching.backends.serializers``);
+* supports Redis Cluster with ``OPTIONS={"cluster": True}``.
+
+Round trips: ``aget_many`` is one ``MGET``, ``aset`` one ``SET .. EX``, ``aset_many`` one
+``MSET`` when ``timeout=None`` and one pipeline of ``SET .. EX`` otherwise, ``aadd`` one
+``SET .. NX``. On a cluster, keys that share a hash slot travel in one command; keys in several
+slots go through one cluster pipeline (one round trip per node, in parallel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.exceptions import ImproperlyConfigured
+
+from adrf_caching.backends.serializers import DamagedValue, SignedSerializer
+
+__all__ = ["AsyncRedisCache", "aclose_connections", "close_connections"]
+
+T = TypeVar("T")
+
+_DEFAULTS: dict[str, Any] = {
+    "socket_timeout": 0.25,
+    "socket_connect_timeout": 0.25,
+    "max_connections": 50,
+    "pool_timeout": 0.5,
+    "cluster": False,
+    "db": None,
+    "health_check_interval": 0,
+}
+
+# Atomic "increment only if present" (Django's incr raises ValueError on a missing key).
+_INCR_IF_PRESENT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('INCRBY', KEYS[1], ARGV[1])
+end
+return false
+"""
+
+
+@dataclass(frozen=True)
+class _Config:
+    servers: tuple[str, ...]
+    cluster: bool
+    db: int | None
+    socket_timeout: float | None
+    socket_connect_timeout: float | None
+    max_connections: int
+    pool_timeout: float | None
+    health_check_interval: float
+    extra: tuple[tuple[str, Any], ...]  # passed to redis-py as they are
+
+    @classmethod
+    def parse(cls, server: str | Iterable[str], options: Mapping[str, Any]) -> _Config:
+        if isinstance(server, str):
+            servers = tuple(part.strip() for part in server.replace(";", ",").split(",") if part.strip())
+        else:
+            servers = tuple(server)
+        if not servers:
+            raise ImproperlyConfigured("AsyncRedisCache needs a LOCATION such as 'redis://127.0.0.1:6379/0'.")
+        given = {**_DEFAULTS, **options}
+        if not given["cluster"] and len(servers) > 1:
+            raise ImproperlyConfigured(
+                "AsyncRedisCache takes one LOCATION (several only as cluster startup nodes, "
+                "with OPTIONS={'cluster': True})."
+            )
+        max_connections = int(given["max_connections"])
+        if max_connections < 1:
+            raise ImproperlyConfigured("AsyncRedisCache OPTIONS['max_connections'] must be at least 1.")
+        extra = tuple(sorted((name, value) for name, value in given.items() if name not in _DEFAULTS))
+        return cls(
+            servers=servers,
+            cluster=bool(given["cluster"]),
+            db=None if given["db"] is None else int(given["db"]),
+            socket_timeout=given["socket_timeout"],
+            socket_connect_timeout=given["socket_connect_timeout"],
+            max_connections=max_connections,
+            pool_timeout=given["pool_timeout"],
+            health_check_interval=given["health_check_interval"],
+            extra=extra,
+        )
+
+    def connection_kwargs(self, retry: Any) -> dict[str, Any]:
+        kwargs = {
+            "socket_timeout": self.socket_timeout,
+            "socket_connect_timeout": self.socket_connect_timeout,
+            "health_check_interval": self.health_check_interval,
+            "retry_on_timeout": False,
+            "retry": retry,
+            **dict(self.extra),
+        }
+        if self.db is not None:
+            kwargs["db"] = self.db
+        return kwargs
+
+    def cluster_nodes(self, node_class: Callable[[str, int], Any]) -> tuple[list[Any], dict[str, Any]]:
+        nodes: list[Any] = []
+        credentials: dict[str, Any] = {}
+        for url in self.servers:
+            parsed = urlparse(url if "://" in url else f"redis://{url}")
+            nodes.append(node_class(parsed.hostname or "127.0.0.1", parsed.port or 6379))
+            if parsed.username:
+                credentials["username"] = unquote(parsed.username)
+            if parsed.password:
+                credentials["password"] = unquote(parsed.password)
+            if parsed.scheme == "rediss":
+                credentials["ssl"] = True
+        return nodes, credentials
+
+
+# -- the client registry: per process, per configuration, and per event loop for async ----------
+
+
+@dataclass
+class _AsyncHandle:
+    client: Any  # redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+    cluster: bool
+    limiter: asyncio.Semaphore | None  # cluster only: redis-py's cluster nodes raise past max_connections
+    pool_timeout: float | None
+    closer: Any = None  # an async generator the loop finalises on shutdown (see _closer)
+    abandoned: bool = False
+
+
+_lock = threading.Lock()
+_async_clients: dict[_Config, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncHandle]] = {}
+_sync_clients: dict[_Config, Any] = {}
+
+
+def _forget_all() -> None:
+    """After ``fork``: the parent's sockets and loops are not ours; start afresh."""
+    _async_clients.clear()
+    _sync_clients.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_all)
+
+
+def _no_retry() -> tuple[Any, Any]:
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return AsyncRetry(NoBackoff(), 0), Retry(NoBackoff(), 0)
+
+
+def _new_async_handle(config: _Config) -> _AsyncHandle:
+    async_retry, _ = _no_retry()
+    kwargs = config.connection_kwargs(async_retry)
+    if config.cluster:
+        from redis.asyncio.cluster import ClusterNode, RedisCluster
+
+        nodes, credentials = config.cluster_nodes(ClusterNode)
+        kwargs.pop("db", None)  # a cluster has database 0 only
+        kwargs.pop("retry_on_timeout", None)
+        client = RedisCluster(
+            startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
+        )
+        limiter = asyncio.Semaphore(config.max_connections)
+        return _AsyncHandle(client, True, limiter, config.pool_timeout)
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    pool = BlockingConnectionPool.from_url(
+        config.servers[0], max_connections=config.max_connections, timeout=config.pool_timeout, **kwargs
+    )
+    return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout)  # owns its pool
+
+
+async def _closer(
+    loop: asyncio.AbstractEventLoop, config: _Config, handle: _AsyncHandle
+) -> AsyncIterator[None]:
+    """Started once per handle: the loop's ``shutdown_asyncgens`` (``asyncio.run``, uvicorn,
+    pytest-asyncio) finalises it while the loop still runs, which closes the pool cleanly."""
+    try:
+        yield
+    finally:
+        clients = _async_clients.get(config)
+        if clients is not None and clients.get(loop) is handle:
+            del clients[loop]
+        if not handle.abandoned:
+            await handle.client.aclose()
+
+
+def _abandon(handle: _AsyncHandle) -> None:
+    """Forget the handle of a loop that closed without finalising its async generators: finish
+    ``_closer`` here (it awaits nothing then), so the garbage collector does not ask a closed loop
+    to finalise it. Its sockets are closed when collected."""
+    handle.abandoned = True
+    if handle.closer is not None:
+        with contextlib.suppress(StopIteration, RuntimeError):
+            handle.closer.aclose().send(None)
+
+
+async def _async_handle(config: _Config) -> _AsyncHandle:
+    loop = asyncio.get_running_loop()
+    clients = _async_clients.get(config)
+    if clients is not None:
+        handle = clients.get(loop)
+        if handle is not None:
+            return handle
+    with _lock:
+        clients = _async_clients.setdefault(config, weakref.WeakKeyDictionary())
+        for old in [old for old in clients if old.is_closed()]:
+            _abandon(clients.pop(old))  # a loop that closed without shutting its async generators down
+        handle = clients.get(loop)
+        if handle is None:
+            handle = clients[loop] = _new_async_handle(config)
+            handle.closer = _closer(loop, config, handle)
+        else:
+            return handle
+    await handle.closer.__anext__()  # registers it with the loop's async generator hooks
+    return handle
+
+
+def _sync_client(config: _Config) -> Any:
+    client = _sync_clients.get(config)
+    if client is not None:
+        return client
+    with _lock:
+        client = _sync_clients.get(config)
+        if client is None:
+            _, retry = _no_retry()
+            kwargs = config.connection_kwargs(retry)
+            if config.cluster:
+                from redis.cluster import ClusterNode, RedisCluster
+
+                nodes, credentials = config.cluster_nodes(ClusterNode)
+                kwargs.pop("db", None)
+                kwargs.pop("retry_on_timeout", None)
+                client = RedisCluster(
+                    startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
+                )
+            else:
+                from redis import BlockingConnectionPool, Redis
+
+                pool = BlockingConnectionPool.from_url(
+                    config.servers[0],
+                    max_connections=config.max_connections,
+                    timeout=config.pool_timeout,
+                    **kwargs,
+                )
+                client = Redis(connection_pool=pool)
+            _sync_clients[config] = client
+    return client
+
+
+async def aclose_connections() -> None:
+    """Close this event loop's pools (for shutdown hooks; loops that shut down cleanly need not)."""
+    loop = asyncio.get_running_loop()
+    for clients in list(_async_clients.values()):
+        handle = clients.pop(loop, None)
+        if handle is not None:
+            await handle.client.aclose()
+
+
+def close_connections() -> None:
+    """Close the process's sync pools."""
+    with _lock:
+        clients = list(_sync_clients.values())
+        _sync_clients.clear()
+    for client in clients:
+        client.close()
+
+
+def _slot_groups(keys: Iterable[str]) -> dict[int, list[str]]:
+    from redis.crc import key_slot
+
+    groups: dict[int, list[str]] = {}
+    for key in keys:
+        groups.setdefault(key_slot(key.encode()), []).append(key)
+    return groups
+
+
+# -- the backend -----------------------------------------------------------------------------------
+
+
+class AsyncRedisCache(BaseCache):
+    """``CACHES = {"default": {"BACKEND": "adrf_caching.backends.redis.AsyncRedisCache", ...}}``."""
+
+    def __init__(self, server: str | Iterable[str], params: dict[str, Any]) -> None:
+        super().__init__(params)
+        self._config = _Config.parse(server, params.get("OPTIONS") or {})
+        self._serializer = SignedSerializer()
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def is_cluster(self) -> bool:
+        return self._config.cluster
+
+    async def _run(self, operation: Callable[[Any], Awaitable[T]]) -> T:
+        handle = await _async_handle(self._config)
+        if handle.limiter is None:
+            return await operation(handle.client)
+        await asyncio.wait_for(handle.limiter.acquire(), handle.pool_timeout)
+        try:
+            return await operation(handle.client)
+        finally:
+            handle.limiter.release()
+
+    @property
+    def _sync(self) -> Any:
+        return _sync_client(self._config)
+
+    def get_backend_timeout(self, timeout: Any = DEFAULT_TIMEOUT) -> int | None:
+        """As Django's ``RedisCache``: ``None`` never expires, zero or less deletes."""
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        return None if timeout is None else max(0, int(timeout))
+
+    def _dumps(self, value: Any) -> bytes:
+        return self._serializer.dumps(value)
+
+    def _loads(self, raw: bytes | None, default: Any = None) -> Any:
+        if raw is None:
+            return default
+        try:
+            return self._serializer.loads(raw)
+        except DamagedValue:
+            return default  # ignored: a miss, never an error and never unpickled
+
+    def _found(self, names: Mapping[str, Any], raws: Iterable[bytes | None]) -> dict[Any, Any]:
+        found = {}
+        missing = object()
+        for (_, key), raw in zip(names.items(), raws, strict=True):
+            value = self._loads(raw, missing)
+            if value is not missing:
+                found[key] = value
+        return found
+
+    def _names(self, keys: Iterable[Any], version: int | None) -> dict[str, Any]:
+        return {self.make_and_validate_key(key, version=version): key for key in keys}
+
+    # -- async API -------------------------------------------------------------------------------
+    async def aget(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        name = self.make_and_validate_key(key, version=version)
+        return self._loads(await self._run(lambda client: client.get(name)), default)
+
+    async def aget_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        names = self._names(keys, version)
+        if not names:
+            return {}
+        return self._found(names, await self._run(lambda client: self._amget(client, list(names))))
+
+    async def _amget(self, client: Any, names: list[str]) -> list[bytes | None]:
+        if self.is_cluster and len(_slot_groups(names)) > 1:
+            return list(await client.mget_nonatomic(names))
+        return list(await client.mget(names))
+
+    async def aset(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        if seconds == 0:
+            await self._run(lambda client: client.delete(name))
+            return
+        data = self._dumps(value)
+        await self._run(lambda client: client.set(name, data, ex=seconds))
+
+    async def aadd(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        data = self._dumps(value)
+        if seconds == 0:  # as Django: added and gone at once
+            added = bool(await self._run(lambda client: client.set(name, data, nx=True)))
+            if added:
+                await self._run(lambda client: client.delete(name))
+            return added
+        return bool(await self._run(lambda client: client.set(name, data, ex=seconds, nx=True)))
+
+    async def aset_many(
+        self, data: Mapping[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        if not data:
+            return []
+        encoded = {
+            self.make_and_validate_key(key, version=version): self._dumps(value)
+            for key, value in data.items()
+        }
+        seconds = self.get_backend_timeout(timeout)
+        if seconds == 0:
+            await self._run(lambda client: client.delete(*encoded))
+            return []
+        await self._run(lambda client: self._awrite_many(client, encoded, seconds))
+        return []
+
+    async def _awrite_many(self, client: Any, encoded: dict[str, bytes], seconds: int | None) -> None:
+        groups = _slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
+        if seconds is None and len(groups) == 1:
+            await client.mset(encoded)  # one command
+            return
+        pipe = client.pipeline(transaction=False) if not self.is_cluster else client.pipeline()
+        _queue_writes(pipe, encoded, groups, seconds)
+        await pipe.execute()
+
+    async def atouch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        if seconds is None:
+            return bool(await self._run(lambda client: client.persist(name)))
+        return bool(await self._run(lambda client: client.expire(name, seconds)))
+
+    async def adelete(self, key: Any, version: int | None = None) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        return bool(await self._run(lambda client: client.delete(name)))
+
+    async def adelete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        names = list(self._names(keys, version))
+        if names:
+            await self._run(lambda client: client.delete(*names))
+
+    async def ahas_key(self, key: Any, version: int | None = None) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        return bool(await self._run(lambda client: client.exists(name)))
+
+    async def aincr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        """Atomic on the server (one script: EXISTS then INCRBY), unlike ``BaseCache.aincr``."""
+        name = self.make_and_validate_key(key, version=version)
+        result = await self._run(lambda client: client.eval(_INCR_IF_PRESENT, 1, name, delta))
+        return _incremented(key, result)
+
+    async def aclear(self) -> None:
+        """Flushes the whole database, as Django's ``RedisCache.clear`` (all primaries on a cluster)."""
+        await self._run(lambda client: client.flushdb())
+
+    async def aclose(self, **kwargs: Any) -> None:
+        """Nothing to do: pools belong to the process and loop, not to this instance."""
+
+    # -- sync API (management commands, admin, signal receivers in worker threads) ----------------
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._loads(self._sync.get(self.make_and_validate_key(key, version=version)), default)
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        names = self._names(keys, version)
+        if not names:
+            return {}
+        client, listed = self._sync, list(names)
+        if self.is_cluster and len(_slot_groups(listed)) > 1:
+            return self._found(names, client.mget_nonatomic(listed))
+        return self._found(names, client.mget(listed))
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        if seconds == 0:
+            self._sync.delete(name)
+        else:
+            self._sync.set(name, self._dumps(value), ex=seconds)
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        data = self._dumps(value)
+        if seconds == 0:
+            added = bool(self._sync.set(name, data, nx=True))
+            if added:
+                self._sync.delete(name)
+            return added
+        return bool(self._sync.set(name, data, ex=seconds, nx=True))
+
+    def set_many(
+        self, data: Mapping[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        if not data:
+            return []
+        encoded = {
+            self.make_and_validate_key(key, version=version): self._dumps(value)
+            for key, value in data.items()
+        }
+        seconds = self.get_backend_timeout(timeout)
+        client = self._sync
+        if seconds == 0:
+            client.delete(*encoded)
+            return []
+        groups = _slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
+        if seconds is None and len(groups) == 1:
+            client.mset(encoded)
+            return []
+        pipe = client.pipeline(transaction=False) if not self.is_cluster else client.pipeline()
+        _queue_writes(pipe, encoded, groups, seconds)
+        pipe.execute()
+        return []
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        name = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        if seconds is None:
+            return bool(self._sync.persist(name))
+        return bool(self._sync.expire(name, seconds))
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return bool(self._sync.delete(self.make_and_validate_key(key, version=version)))
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        names = list(self._names(keys, version))
+        if names:
+            self._sync.delete(*names)
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return bool(self._sync.exists(self.make_and_validate_key(key, version=version)))
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        name = self.make_and_validate_key(key, version=version)
+        return _incremented(key, self._sync.eval(_INCR_IF_PRESENT, 1, name, delta))
+
+    def clear(self) -> None:
+        self._sync.flushdb()
+
+    def close(self, **kwargs: Any) -> None:
+        """Nothing to do: Django calls this after every request, and the pools are shared."""
+
+
+def _queue_writes(
+    pipe: Any, encoded: dict[str, bytes], groups: dict[int, list[str]], seconds: int | None
+) -> None:
+    if seconds is None:
+        for names in groups.values():  # one MSET per slot (ClusterPipeline refuses .mset())
+            pipe.execute_command("MSET", *(part for name in names for part in (name, encoded[name])))
+    else:
+        for name, value in encoded.items():
+            pipe.set(name, value, ex=seconds)
+
+
+def _incremented(key: Any, result: Any) -> int:
+    if result is None:
+        raise ValueError(f"Key '{key}' not found.")
+    return int(result)
