@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.core.cache import BaseCache, caches
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from adrf_caching.conf import caching_settings
+from adrf_caching.protocols import AsyncCache
 from adrf_caching.versions import new_token
 
 __all__ = ["CacheStore", "get_store"]
@@ -29,9 +30,9 @@ _LOG_EVERY = 30.0  # seconds between two warnings about the same outage
 
 
 class CacheStore:
-    """The async subset of the cache API the library uses, each call fail-safe."""
+    """The async subset of the cache API the library uses, each call fail-safe (a ``VersionStore``)."""
 
-    def __init__(self, backend: BaseCache, failure_threshold: int, cool_down: float) -> None:
+    def __init__(self, backend: AsyncCache, failure_threshold: int, cool_down: float) -> None:
         self.backend = backend
         self.failure_threshold = failure_threshold
         self.cool_down = cool_down
@@ -141,7 +142,7 @@ class CacheStore:
         return not self._unflushed
 
 
-def _tokens(keys: Iterable[str]) -> Mapping[str, str]:
+def _tokens(keys: Iterable[str]) -> dict[str, Any]:
     return {key: new_token() for key in keys}
 
 
