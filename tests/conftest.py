@@ -98,7 +98,10 @@ def posts(transactional_db: None, alice: User, bob: User) -> list[Post]:
     made = []
     for n in range(5):
         post = Post.objects.create(
-            title=f"Post {n}", slug=f"post-{n}", author=author if n % 2 else other, owner=alice if n < 3 else bob
+            title=f"Post {n}",
+            slug=f"post-{n}",
+            author=author if n % 2 else other,
+            owner=alice if n < 3 else bob,
         )
         post.tags.set([red] if n % 2 else [blue])
         made.append(post)

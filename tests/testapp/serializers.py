@@ -37,3 +37,8 @@ class NoteSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Any) -> Any:
         return super().to_representation(instance)
+
+
+class TransferPostSerializer(PostSerializer):
+    class Meta(PostSerializer.Meta):
+        read_only_fields: list[str] = []

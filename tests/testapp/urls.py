@@ -19,6 +19,9 @@ router.register("notes", views.NoteViewSet, basename="note")
 router.register("uncached-notes", views.UncachedNoteViewSet, basename="uncached-note")
 router.register("staff-posts", views.StaffPostViewSet, basename="staff-post")
 router.register("header-posts", views.HeaderPostViewSet, basename="header-post")
+router.register("transfer-posts", views.TransferPostViewSet, basename="transfer-post")
+router.register("shared-posts", views.SharedPostViewSet, basename="shared-post")
+router.register("uncached-staff-posts", views.UncachedStaffPostViewSet, basename="uncached-staff-post")
 
 # DRF's own router maps GET to the sync ``list``: the cached viewset must still cache.
 drf_router = DRFSimpleRouter()
@@ -32,4 +35,7 @@ urlpatterns = [
     path("generic/uncached-posts/", views.UncachedPostListCreate.as_view()),
     path("plain/", views.CachedCountingAPIView.as_view()),
     path("plain-uncached/", views.CountingAPIView.as_view()),
+    path("my-titles/", views.CachedMyPostTitles.as_view()),
+    path("tag-count/", views.CachedTagCount.as_view()),
+    path("tag-count-untraced/", views.UntracedTagCount.as_view()),
 ]

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from adrf import generics as adrf_generics
 from adrf import viewsets as adrf_viewsets
 from adrf.views import APIView
+from asgiref.sync import sync_to_async
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -15,14 +16,24 @@ from rest_framework.response import Response
 from adrf_caching import cached
 from adrf_caching.generics import ListCreateAPIView, RetrieveUpdateDestroyAPIView
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
-from tests.testapp.models import Note, Post
-from tests.testapp.serializers import NoteSerializer, PostSerializer, UUIDPostSerializer
+from tests.testapp.models import Note, Post, Tag
+from tests.testapp.serializers import (
+    NoteSerializer,
+    PostSerializer,
+    TransferPostSerializer,
+    UUIDPostSerializer,
+)
 
 
 class Pages(PageNumberPagination):
     page_size = 3
     page_size_query_param = "size"
     max_page_size = 100
+
+
+async def load_author(post: Post) -> None:
+    """adrf serializes the nested author synchronously: load it before it is read."""
+    await sync_to_async(getattr)(post, "author")
 
 
 class PostBehaviour:
@@ -46,6 +57,11 @@ class PostBehaviour:
     async def perform_acreate(self, serializer: Any) -> None:
         user = self.request.user
         await serializer.asave(owner=user if user.is_authenticated else None)
+        await load_author(serializer.instance)
+
+    async def perform_aupdate(self, serializer: Any) -> None:
+        await serializer.asave()
+        await load_author(serializer.instance)
 
 
 class PostViewSet(PostBehaviour, ModelViewSetCached):
@@ -177,3 +193,43 @@ class CountingAPIView(APIView):
 
 
 CachedCountingAPIView = cached(CountingAPIView, ttl=60)
+
+
+class MyPostTitles(APIView):
+    """Per-user data the library cannot trace to a model: only ``invalidate_fields`` bumps reach it."""
+
+    permission_classes = [IsAuthenticated]
+
+    async def get(self, request: Any) -> Response:
+        titles = [p.title async for p in Post.objects.filter(owner=request.user).order_by("id")]
+        return Response({"titles": titles})
+
+
+CachedMyPostTitles = cached(MyPostTitles)
+
+
+class TransferPostViewSet(PostBehaviour, ModelViewSetCached):
+    """Owner is writable here: a write may move a post from one user to another."""
+
+    serializer_class = TransferPostSerializer
+
+
+class TagCount(APIView):
+    """Reads Tag without a queryset attribute: only ``depends_on`` ties it to the model."""
+
+    permission_classes: list[Any] = []
+
+    async def get(self, request: Any) -> Response:
+        return Response({"tags": await Tag.objects.acount()})
+
+
+CachedTagCount = cached(TagCount, depends_on=[Tag])
+UntracedTagCount = cached(TagCount)
+
+
+class SharedPostViewSet(PostBehaviour, ReadOnlyModelViewSetCached):
+    cache_scope = "shared"
+
+
+class UncachedStaffPostViewSet(PostBehaviour, adrf_viewsets.ReadOnlyModelViewSet):
+    permission_classes = [OnlyStaff]
