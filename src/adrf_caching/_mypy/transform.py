@@ -6,6 +6,10 @@ name). Here the bases are the cached mixins ``adrf_caching.factory.cache_mixins_
 would pick for ``View`` (one per async model action it has, else ``CacheMixin``; those it
 already has are left out), followed by ``View`` itself, exactly as ``cached()`` builds them.
 
+Only the assignment form is handled: mypy analyses a class's bases before any call, and
+offers no hook for a call written in the bases (``class V(cached(View))``), which it reports
+as an unsupported dynamic base class (python/mypy#2813).
+
 The options are not looked at here: the call is still type-checked against
 ``cached(view_class, /, **options: Unpack[CacheOptions])`` like any other.
 """
