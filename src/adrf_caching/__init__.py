@@ -11,10 +11,11 @@ from adrf_caching.invalidation import (
     invalidate_user,
     invalidate_view,
 )
-from adrf_caching.options import CacheOptions
+from adrf_caching.options import CacheOptions, ExtraAction
 
 __all__ = [
     "CacheOptions",
+    "ExtraAction",
     "__version__",
     "ainvalidate_all",
     "ainvalidate_model",

@@ -27,7 +27,15 @@ from adrf_caching import keys, versions
 from adrf_caching.conf import CachingSettings, caching_settings
 from adrf_caching.dependencies import view_model_labels
 from adrf_caching.entries import Entry, decode, encode
-from adrf_caching.options import ASYNC_ACTIONS, READ_ACTIONS, WRITE_ACTIONS, Scope, ViewCacheConfig, view_cache_config
+from adrf_caching.options import (
+    ASYNC_ACTIONS,
+    READ_ACTIONS,
+    WRITE_ACTIONS,
+    ActionName,
+    Scope,
+    ViewCacheConfig,
+    view_cache_config,
+)
 from adrf_caching.store import get_store
 
 if TYPE_CHECKING:
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
     from django.db import models
     from rest_framework.request import Request
 
+    from adrf_caching.mixins import RetrieveModelMixin
     from adrf_caching.protocols import KeyBuilder
 
 __all__ = ["CacheMixin"]
@@ -58,22 +67,26 @@ class _Plan:
     ttl: int
 
 
-class CacheMixin:
+if TYPE_CHECKING:
+    # Type checkers see every cached mixin as an ADRF view: it only ever runs as part of one.
+    from adrf.views import APIView as _ViewBase
+else:
+    _ViewBase = object
+
+
+class CacheMixin(_ViewBase):
     """Options and machinery of a cached ADRF view; place cached mixins before the ADRF classes."""
 
-    cache_actions: ClassVar[Sequence[str] | None] = None
+    cache_actions: ClassVar[Sequence[ActionName] | None] = None
     cache_ttl: ClassVar[int | timedelta | None] = None
     cache_id_field: ClassVar[str | None] = None
     cache_scope: ClassVar[Scope] = "user"
     cache_depends_on: ClassVar[Sequence[type[models.Model]]] = ()
     invalidate_fields: ClassVar[Sequence[str]] = ()
+    cache_key_builder: ClassVar[KeyBuilder | None] = None
 
     _cache_config: ClassVar[ViewCacheConfig]
     _cache_labels: ClassVar[frozenset[str] | None] = None
-
-    if TYPE_CHECKING:
-        request: Request
-        kwargs: dict[str, Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,17 +98,23 @@ class CacheMixin:
         cls._cache_labels = None
         _wrap_handlers(cls)
 
-    @classonlymethod
-    def as_view(cls, actions: dict[str, str] | None = None, **initkwargs: Any) -> Any:
-        """Route DRF's sync action names to the cached async ones (DRF's router maps GET to ``list``)."""
-        parent: Any = super()
-        if actions is None:
-            return parent.as_view(**initkwargs)
-        remapped = {
-            method: ASYNC_ACTIONS[name] if name in ASYNC_ACTIONS and hasattr(cls, ASYNC_ACTIONS[name]) else name
-            for method, name in actions.items()
-        }
-        return parent.as_view(remapped, **initkwargs)
+    if not TYPE_CHECKING:
+        # Transparent overrides, hidden from type checkers so that the ADRF base's signatures
+        # apply: the viewset's ``as_view(actions)`` and the model-typed ``aget_object()``.
+        # Their work is in the type-checked helpers they call.
+
+        @classonlymethod
+        def as_view(cls, actions=None, **initkwargs):
+            """Route DRF's sync action names to the cached async ones (DRF's router maps GET to ``list``)."""
+            if actions is None:
+                return super().as_view(**initkwargs)
+            return super().as_view(_async_actions(cls, actions), **initkwargs)
+
+        async def aget_object(self):
+            """Within a write, note the object's owners *before* the change (ownership may move)."""
+            instance = await super().aget_object()
+            self._cache_note_owners(instance)
+            return instance
 
     # -- keys ----------------------------------------------------------------------------
     def cache_segment(self) -> str:
@@ -127,16 +146,17 @@ class CacheMixin:
     ) -> _Plan:
         segment = self.cache_segment()
         tag = keys.shard_tag(conf.prefix, segment, conf.shards)
-        builder = _key_builder(conf.key_builder)
-        digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))  # type: ignore[arg-type]
+        builder = self.cache_key_builder or _key_builder(conf.key_builder)
+        digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))
         match = getattr(self.request, "resolver_match", None)
         # A viewset's routes share its router basename (so a write can reach the detail entry);
         # any other view is told apart by its URL pattern (one class may be mounted twice).
         route = getattr(self, "basename", None) or getattr(match, "route", None)
-        endpoint = keys.view_id(type(self), route, getattr(match, "namespace", None))
+        view_class: type = type(self)
+        endpoint = keys.view_id(view_class, route, getattr(match, "namespace", None))
         version_keys = [
             f"{tag}:v:{versions.GLOBAL}",
-            versions.view_version_key(tag, keys.view_id(type(self))),
+            versions.view_version_key(tag, keys.view_id(view_class)),
             *(f"{tag}:v:m:{label}" for label in sorted(self.cache_model_labels(self))),
         ]
         if self._cache_config.scope == "user":
@@ -208,7 +228,8 @@ class CacheMixin:
         if response.status_code != 200 or not isinstance(response, HttpResponse) or response.cookies:
             return None
         cache_control = response.get("Cache-Control", "").lower()
-        if "no-store" in cache_control or ("private" in cache_control and self._cache_config.scope == "shared"):
+        shared = self._cache_config.scope == "shared"
+        if "no-store" in cache_control or ("private" in cache_control and shared):
             return None
         if isinstance(response, Response) and not response.is_rendered:
             request = self.request
@@ -235,14 +256,11 @@ class CacheMixin:
                 self._cache_note_object(log.instances)
             await get_store().bump(log.touched)
 
-    async def aget_object(self) -> Any:
-        """Within a write, note the object's owners *before* the change (ownership may move)."""
-        instance = await super().aget_object()  # type: ignore[misc]
+    def _cache_note_owners(self, instance: models.Model) -> None:
         log = versions.collecting.get()
         if log is not None:
             log.touched |= self._cache_owner_keys([instance])
             self._cache_object_id = _object_id(self, instance)
-        return instance
 
     def _cache_writer_keys(self) -> set[str]:
         conf = caching_settings()
@@ -286,7 +304,7 @@ class CacheMixin:
         """Store the written object's fresh detail entry, so the next retrieve is a hit."""
         conf = caching_settings()
         detail_kwargs = self._cache_detail_kwargs()
-        retrieve_mixin = _read_mixin("retrieve")
+        retrieve_mixin = _retrieve_mixin()
         if (
             response.status_code >= 300
             or detail_kwargs is None
@@ -304,9 +322,9 @@ class CacheMixin:
         saved_kwargs, saved_action = self.kwargs, getattr(self, "action", None)
         self.kwargs = detail_kwargs
         if saved_action is not None:
-            self.action = "aretrieve" if saved_action in WRITE_ACTIONS.values() else "retrieve"  # type: ignore[attr-defined]
+            self.action = "aretrieve" if saved_action in WRITE_ACTIONS.values() else "retrieve"
         try:
-            retrieve = super(retrieve_mixin, self).aretrieve  # type: ignore[misc]  # the uncached one
+            retrieve = super(retrieve_mixin, self).aretrieve  # the uncached one
             fresh = await retrieve(self.request, **detail_kwargs)
             entry = self.cache_entry(fresh, "|".join(tokens))
         except Exception as exc:  # e.g. the writer may not read what it wrote: no entry then
@@ -315,7 +333,7 @@ class CacheMixin:
         finally:
             self.kwargs = saved_kwargs
             if saved_action is not None:
-                self.action = saved_action  # type: ignore[attr-defined]
+                self.action = saved_action
         if entry is not None:
             await store.set(plan.entry_key, encode(entry), plan.ttl)
 
@@ -331,17 +349,25 @@ class CacheMixin:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _read_mixin(action: str) -> type:
-    from adrf_caching import mixins
+def _retrieve_mixin() -> type[RetrieveModelMixin]:
+    from adrf_caching.mixins import RetrieveModelMixin
 
-    return mixins.RetrieveModelMixin if action == "retrieve" else mixins.ListModelMixin
+    return RetrieveModelMixin
+
+
+def _async_actions(view_class: type, actions: Mapping[str, Any]) -> dict[str, Any]:
+    def cached_name(name: Any) -> Any:
+        cached = ASYNC_ACTIONS.get(name) if isinstance(name, str) else None
+        return cached if cached is not None and hasattr(view_class, cached) else name
+
+    return {method: cached_name(name) for method, name in actions.items()}
 
 
 def _object_id(view: CacheMixin, instance: Any) -> object | None:
     field = view._cache_config.id_field
     if field is None:
         serializer_class = getattr(view, "get_serializer_class", lambda: None)()
-        field = getattr(serializer_class, "custom_id", None) or getattr(view, "lookup_field", "pk")
+        field = str(getattr(serializer_class, "custom_id", None) or getattr(view, "lookup_field", "pk"))
     value = getattr(instance, field, None)
     return None if value is None else str(value)
 
@@ -352,13 +378,16 @@ def _key_builder(path: str) -> KeyBuilder:
     return builder
 
 
-def _cacheable(request: Request, conf: CachingSettings, methods: tuple[str, ...] | None = ("GET", "HEAD")) -> bool:
+def _cacheable(
+    request: Request, conf: CachingSettings, methods: tuple[str, ...] | None = ("GET", "HEAD")
+) -> bool:
     if methods is not None and request.method not in methods:
         return False
     renderer = getattr(request, "accepted_renderer", None)
     if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
         return False  # the browsable API embeds CSRF tokens and user names: never cached
-    return not (conf.respect_client_no_cache and "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower())
+    client_no_cache = "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower()
+    return not (conf.respect_client_no_cache and client_no_cache)
 
 
 def _labelled(response: HttpResponseBase, conf: CachingSettings, outcome: str) -> HttpResponseBase:
@@ -374,7 +403,8 @@ async def _serve_uncached(
     global _uncached_in_flight
     if conf.outage_policy == "shed" and not healthy and _uncached_in_flight >= conf.outage_max_concurrency:
         retry_after = max(1, int(conf.cool_down))
-        return Response({"detail": "Service temporarily overloaded."}, status=503, headers={"Retry-After": str(retry_after)})
+        headers = {"Retry-After": str(retry_after)}
+        return Response({"detail": "Service temporarily overloaded."}, status=503, headers=headers)
     _uncached_in_flight += 1
     try:
         return await handler(*args, **kwargs)

@@ -6,7 +6,7 @@ generics and viewsets are the same rule written out so that type checkers see th
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import Unpack
@@ -21,9 +21,12 @@ from adrf_caching.mixins import (
 )
 from adrf_caching.options import OPTION_ATTRIBUTES, CacheOptions
 
+if TYPE_CHECKING:
+    from adrf.views import APIView
+
 __all__ = ["cache_mixins_for", "cached"]
 
-_V = TypeVar("_V", bound=type)
+_V = TypeVar("_V", bound="type[APIView]")
 
 _RULE: tuple[tuple[str, type[CacheMixin]], ...] = (
     ("alist", ListModelMixin),
@@ -42,6 +45,9 @@ def cache_mixins_for(view_class: type) -> tuple[type[CacheMixin], ...]:
 def cached(view_class: _V, /, **options: Unpack[CacheOptions]) -> _V:
     """A subclass of the ADRF view or viewset ``view_class`` that caches its reads.
 
+    Type checkers see the result as ``view_class`` itself; with the ``adrf_caching.mypy_plugin``
+    ``Name = cached(View, ...)`` at module level is a class with the cached mixins as well.
+
     Options: ``actions`` (default: list and retrieve), ``ttl`` (seconds or ``timedelta``),
     ``id_field``, ``scope`` ("user" or "shared"), ``depends_on`` (extra models),
     ``invalidate_fields`` (fields naming users whose entries a write also outdates).
@@ -56,11 +62,15 @@ def cached(view_class: _V, /, **options: Unpack[CacheOptions]) -> _V:
     unknown = sorted(set(options) - set(OPTION_ATTRIBUTES))
     if unknown:
         raise ImproperlyConfigured(
-            f"cached({view_class.__qualname__}) got unknown options {unknown}; known: {sorted(OPTION_ATTRIBUTES)}."
+            f"cached({view_class.__qualname__}) got unknown options {unknown}; "
+            f"known: {sorted(OPTION_ATTRIBUTES)}."
         )
-    bases = (*(m for m in cache_mixins_for(view_class) if not issubclass(view_class, m)), view_class)
+    bases: tuple[type, ...] = (
+        *(m for m in cache_mixins_for(view_class) if not issubclass(view_class, m)),
+        view_class,
+    )
     attributes: dict[str, Any] = {OPTION_ATTRIBUTES[name]: value for name, value in options.items()}
     attributes["__module__"] = view_class.__module__
     attributes["__qualname__"] = f"cached({view_class.__qualname__})"
     attributes["__doc__"] = view_class.__doc__
-    return type(view_class.__name__, bases, attributes)  # type: ignore[return-value]
+    return cast("_V", type(view_class.__name__, bases, attributes))

@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 # Tables whose writes never change an API answer worth a bump.
-IGNORED_LABELS = frozenset({"sessions.session", "admin.logentry", "contenttypes.contenttype", "migrations.migration"})
+IGNORED_LABELS = frozenset(
+    {"sessions.session", "admin.logentry", "contenttypes.contenttype", "migrations.migration"}
+)
 # Fields of the user model that change what the user may read.
 _IDENTITY_FIELDS = frozenset({"is_active", "is_staff", "is_superuser"})
 
@@ -110,7 +112,9 @@ def _note_instance(instance: models.Model) -> None:
         log.instances.append(instance)
 
 
-def invalidate_model(*models_or_instances: type[models.Model] | models.Model, using: str | None = None) -> None:
+def invalidate_model(
+    *models_or_instances: type[models.Model] | models.Model, using: str | None = None
+) -> None:
     """Sync ``ainvalidate_model``; inside ``transaction.atomic`` it waits for the commit."""
     _bump_on_commit(_model_keys(models_or_instances), using)
 
@@ -134,7 +138,11 @@ def invalidate_all(using: str | None = None) -> None:
 
 
 def _is_user_model(model: Any) -> bool:
-    return isinstance(model, type) and model._meta.label_lower == settings.AUTH_USER_MODEL.lower()
+    return (
+        isinstance(model, type)
+        and issubclass(model, models.Model)
+        and model._meta.label_lower == settings.AUTH_USER_MODEL.lower()
+    )
 
 
 def _saved(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:

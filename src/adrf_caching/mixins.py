@@ -1,16 +1,22 @@
 """Cached counterparts of ADRF's model mixins. Put them before the ADRF classes in the bases:
 
-    class ProfileViewSet(ListModelMixin, RetrieveModelMixin, adrf.viewsets.GenericViewSet): ...
+    class ProfileViewSet(ListModelMixin, RetrieveModelMixin, adrf.viewsets.GenericViewSet[Profile]): ...
 
+Each extends ADRF's mixin of the same name, so it brings the uncached action it wraps.
 Reads go through ``CacheMixin.cache_read``; writes through ``cache_write``, which bumps the
 versions the write touched once it has committed.
+
+The cached actions return ``HttpResponseBase``, not ADRF's ``Response``: a hit is a plain
+``HttpResponse`` holding the stored bytes. That widening is the ``# type: ignore[override]``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from adrf import mixins
 from django.http.response import HttpResponseBase
+from rest_framework.request import Request
 
 from adrf_caching.base import CacheMixin
 
@@ -24,43 +30,43 @@ __all__ = [
 ]
 
 
-class ListModelMixin(CacheMixin):
+class ListModelMixin(mixins.ListModelMixin, CacheMixin):
     """List a queryset, from the cache when its entry is current."""
 
-    async def alist(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return await self.cache_read("list", super().alist, *args, **kwargs)  # type: ignore[misc]
+    async def alist(self, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        return await self.cache_read("list", super().alist, *args, **kwargs)
 
 
-class RetrieveModelMixin(CacheMixin):
+class RetrieveModelMixin(mixins.RetrieveModelMixin, CacheMixin):
     """Retrieve a model instance, from the cache when its entry is current."""
 
-    async def aretrieve(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return await self.cache_read("retrieve", super().aretrieve, request, *args, **kwargs)  # type: ignore[misc]
+    async def aretrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        return await self.cache_read("retrieve", super().aretrieve, request, *args, **kwargs)
 
 
-class CreateModelMixin(CacheMixin):
+class CreateModelMixin(mixins.CreateModelMixin, CacheMixin):
     """Create a model instance, then outdate the lists it changes and cache its detail entry."""
 
-    async def acreate(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = await self.cache_write(super().acreate, request, *args, **kwargs)  # type: ignore[misc]
+    async def acreate(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        response = await self.cache_write(super().acreate, request, *args, **kwargs)
         await self.cache_write_through(response)
         return response
 
 
-class UpdateModelMixin(CacheMixin):
+class UpdateModelMixin(mixins.UpdateModelMixin, CacheMixin):
     """Update a model instance, then outdate what it changes and cache its new detail entry."""
 
-    async def aupdate(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = await self.cache_write(super().aupdate, request, *args, **kwargs)  # type: ignore[misc]
+    async def aupdate(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        response = await self.cache_write(super().aupdate, request, *args, **kwargs)
         await self.cache_write_through(response)
         return response
 
 
-class DestroyModelMixin(CacheMixin):
+class DestroyModelMixin(mixins.DestroyModelMixin, CacheMixin):
     """Destroy a model instance, then outdate what it changes and drop its detail entry."""
 
-    async def adestroy(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = await self.cache_write(super().adestroy, request, *args, **kwargs)  # type: ignore[misc]
+    async def adestroy(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        response = await self.cache_write(super().adestroy, request, *args, **kwargs)
         if response.status_code < 300:
             await self.cache_forget_object()
         return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NewType
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -13,10 +13,15 @@ from typing_extensions import TypedDict
 
 from adrf_caching.conf import seconds
 
+if TYPE_CHECKING:
+    from adrf_caching.protocols import KeyBuilder
+
 __all__ = [
     "ASYNC_ACTIONS",
     "READ_ACTIONS",
+    "ActionName",
     "CacheOptions",
+    "ExtraAction",
     "Scope",
     "StandardReadAction",
     "ViewCacheConfig",
@@ -26,6 +31,18 @@ __all__ = [
 
 Scope = Literal["user", "shared"]
 StandardReadAction = Literal["list", "retrieve"]
+
+ExtraAction = NewType("ExtraAction", str)
+ExtraAction.__doc__ = """The name of a custom GET ``@action`` to cache: ``ExtraAction("titles")``.
+
+Only a marker for type checkers (at runtime it returns the string unchanged): it keeps
+a misspelled standard action such as ``"lsit"`` a type error while naming your own.
+"""
+
+# What ``actions=`` / ``cache_actions`` accept: "list" and "retrieve" (model views and viewsets),
+# "get" (a plain APIView), or the name of a custom GET @action wrapped in ``ExtraAction``.
+# At runtime plain strings are accepted for all of them and checked when the class is created.
+ActionName = Literal["list", "retrieve", "get"] | ExtraAction
 
 READ_ACTIONS: dict[str, str] = {"list": "alist", "retrieve": "aretrieve"}
 WRITE_ACTIONS: dict[str, str] = {
@@ -46,12 +63,13 @@ def drf_action_name(name: str) -> str:
 class CacheOptions(TypedDict, total=False):
     """Keyword options of :func:`adrf_caching.cached`; each mirrors a ``cache_*`` class attribute."""
 
-    actions: Sequence[str]
+    actions: Sequence[ActionName]
     ttl: int | timedelta
     id_field: str
     scope: Scope
     depends_on: Sequence[type[models.Model]]
     invalidate_fields: Sequence[str]
+    key_builder: KeyBuilder
 
 
 OPTION_ATTRIBUTES: dict[str, str] = {
@@ -61,6 +79,7 @@ OPTION_ATTRIBUTES: dict[str, str] = {
     "scope": "cache_scope",
     "depends_on": "cache_depends_on",
     "invalidate_fields": "invalidate_fields",
+    "key_builder": "cache_key_builder",
 }
 
 
@@ -80,7 +99,8 @@ def _read_actions_of(view_class: type) -> list[str]:
 
 
 def _strings(value: Any, what: str, name: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+    strings = isinstance(value, Sequence) and all(isinstance(v, str) for v in value)
+    if isinstance(value, str) or not strings:
         raise ImproperlyConfigured(f"{name}.{what} must be a list or tuple of strings, got {value!r}.")
     return tuple(value)
 
@@ -117,7 +137,7 @@ def view_cache_config(view_class: type) -> ViewCacheConfig:
         if getattr(handler, "detail", False):
             detail.add(action)
     ttl = getattr(view_class, "cache_ttl", None)
-    scope = getattr(view_class, "cache_scope", "user")
+    scope: Scope = getattr(view_class, "cache_scope", "user")
     if scope not in ("user", "shared"):
         raise ImproperlyConfigured(f"{name}.cache_scope must be 'user' or 'shared', got {scope!r}.")
     depends_on = tuple(getattr(view_class, "cache_depends_on", ()) or ())

@@ -12,16 +12,17 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.core.cache import BaseCache, caches
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from adrf_caching.conf import caching_settings
 from adrf_caching.entries import Entry, decode
+from adrf_caching.protocols import AsyncCache
 from adrf_caching.versions import new_token
 
 __all__ = ["CacheStore", "get_store"]
@@ -33,9 +34,9 @@ _POLL = 0.02  # seconds between two looks for an entry another process computes
 
 
 class CacheStore:
-    """The async subset of the cache API the library uses, each call fail-safe."""
+    """The async subset of the cache API the library uses, each call fail-safe (a ``VersionStore``)."""
 
-    def __init__(self, backend: BaseCache, failure_threshold: int, cool_down: float) -> None:
+    def __init__(self, backend: AsyncCache, failure_threshold: int, cool_down: float) -> None:
         self.backend = backend
         self.failure_threshold = failure_threshold
         self.cool_down = cool_down
@@ -170,7 +171,7 @@ class CacheStore:
         return not self._unflushed
 
 
-def _tokens(keys: Iterable[str]) -> Mapping[str, str]:
+def _tokens(keys: Iterable[str]) -> dict[str, Any]:
     return {key: new_token() for key in keys}
 
 

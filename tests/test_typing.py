@@ -1,0 +1,54 @@
+"""The typing tests: mypy --strict on src/ and tests/typing/, without and with the mypy plugin.
+
+mypy runs in a subprocess, not through ``mypy.api.run``: django-stubs' plugin sets up Django
+with ``tests.typing_settings`` in the process that runs mypy, which must not be this one
+(pytest-django has configured ``tests.settings`` here). Three mypy runs, ~30-60 s cold;
+mypy's caches are under ``.mypy_cache/``. Run only these with ``pytest -k typing``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_CONFIG = "tests/typing/mypy_plugin.ini"
+PLUGIN_CASES = "tests/typing/plugin/cached_classes.py"
+
+
+def run_mypy(*args: str) -> tuple[int, str]:
+    # src/ first: this checkout's adrf_caching (and its plugin), whatever is installed;
+    # the root: tests.typing_settings, which django-stubs' plugin imports.
+    path = os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path.rstrip(os.pathsep)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_src_and_typing_tests_are_strict_clean() -> None:
+    """src/, the public API checks, the adrf stub checks and the user project, without the plugin."""
+    status, output = run_mypy("src", "tests/typing")
+    assert status == 0, output
+
+
+def test_plugin_cases_are_clean_with_the_plugin() -> None:
+    status, output = run_mypy("--config-file", PLUGIN_CONFIG, "tests/typing/plugin")
+    assert status == 0, output
+
+
+def test_plugin_cases_need_the_plugin() -> None:
+    """Without the plugin ``cached()``'s result is a variable, not a class: subclassing it fails."""
+    status, output = run_mypy(PLUGIN_CASES)
+    assert status == 1, output
+    assert 'Variable "tests.typing.plugin.cached_classes.PostCached" is not valid as a type' in output
+    assert 'Invalid base class "PostCached"' in output
