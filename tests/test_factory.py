@@ -149,3 +149,19 @@ async def test_hit_header_when_configured(posts, client: AsyncClient):
     with override_settings(ADRF_CACHING_SETTINGS={"CACHE_ALIAS": "locmem", "HIT_HEADER": "X-Cache"}):
         assert (await client.get("/posts/?hh=1"))["X-Cache"] == "miss"
         assert (await client.get("/posts/?hh=1"))["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_cached_wraps_actions_a_view_writes_itself(locmem, posts, client):
+    """A view with its own ``alist``/``acreate`` (no ADRF mixins) is cached and invalidated in place."""
+    from adrf_caching.mixins import ListModelMixin
+
+    made = cached(__import__("tests.testapp.views", fromlist=["x"]).HandWrittenPosts)
+    assert not issubclass(made, ListModelMixin)
+    first = await client.get("/hand-written/")
+    async with count_queries() as hit:
+        assert (await client.get("/hand-written/")).content == first.content
+    assert hit.value == 0
+    created = await client.post("/hand-written/", {"title": "hand"}, content_type="application/json")
+    assert created.status_code == 201
+    assert b"hand" in (await client.get("/hand-written/")).content

@@ -251,9 +251,12 @@ class CacheMixin(_ViewBase):
         finally:
             versions.collecting.reset(token)
             if response is not None and response.status_code < 400:
-                log.touched |= self._cache_writer_keys()
-                log.touched |= self._cache_owner_keys(log.instances)
-                self._cache_note_object(log.instances)
+                try:
+                    log.touched |= self._cache_writer_keys()
+                    log.touched |= self._cache_owner_keys(log.instances)
+                    self._cache_note_object(log.instances)
+                except Exception:  # the write has committed: never turn it into an error
+                    logger.exception("adrf_caching: could not tell what %s changed", type(self).__qualname__)
             await get_store().bump(log.touched)
 
     def _cache_note_owners(self, instance: models.Model) -> None:
@@ -302,6 +305,12 @@ class CacheMixin(_ViewBase):
 
     async def cache_write_through(self, response: HttpResponseBase) -> None:
         """Store the written object's fresh detail entry, so the next retrieve is a hit."""
+        try:
+            await self._cache_write_through(response)
+        except Exception:  # the write has committed: a missing entry is only a future miss
+            logger.exception("adrf_caching: no write-through for %s", type(self).__qualname__)
+
+    async def _cache_write_through(self, response: HttpResponseBase) -> None:
         conf = caching_settings()
         detail_kwargs = self._cache_detail_kwargs()
         retrieve_mixin = _retrieve_mixin()
@@ -364,9 +373,14 @@ def _async_actions(view_class: type, actions: Mapping[str, Any]) -> dict[str, An
 
 
 def _object_id(view: CacheMixin, instance: Any) -> object | None:
+    """The value of the field that identifies ``instance`` in its detail URL."""
     field = view._cache_config.id_field
     if field is None:
-        serializer_class = getattr(view, "get_serializer_class", lambda: None)()
+        get_serializer_class = getattr(view, "get_serializer_class", None)
+        try:
+            serializer_class = get_serializer_class() if get_serializer_class is not None else None
+        except Exception:  # a view without a serializer class: its lookup field is all there is
+            serializer_class = None
         field = str(getattr(serializer_class, "custom_id", None) or getattr(view, "lookup_field", "pk"))
     value = getattr(instance, field, None)
     return None if value is None else str(value)
@@ -431,15 +445,38 @@ def _cached_handler(name: str, function: Callable[..., Any], *, read: bool) -> C
 
 
 def _wrap_handlers(cls: type[CacheMixin]) -> None:
-    """Cache the extra GET actions named in the options; route other write handlers through bumps."""
-    names = {name: True for name in cls._cache_config.actions if name not in READ_ACTIONS}
+    """Cache the extra GET actions named in the options; route other write handlers through bumps.
+
+    Model actions a view implements itself, without ADRF's mixins (so without ours), are wrapped
+    here too: ``cached()`` then caches or invalidates them all the same.
+    """
+    from adrf_caching import mixins
+
+    config = cls._cache_config
+    wrap: dict[str, tuple[str, bool]] = {name: (name, True) for name in config.actions if name not in READ_ACTIONS}
+    for action, attribute in ASYNC_ACTIONS.items():
+        mixin = _OWN_MIXINS.get(attribute)
+        if mixin is None or not hasattr(cls, attribute) or issubclass(cls, getattr(mixins, mixin)):
+            continue
+        if action not in READ_ACTIONS or action in config.actions:
+            wrap[attribute] = (action, action in READ_ACTIONS)
     extra_actions = getattr(cls, "get_extra_actions", None)
     for function in extra_actions() if extra_actions is not None else ():
         if "get" not in function.mapping:
-            names.setdefault(function.__name__, False)
+            wrap.setdefault(function.__name__, (function.__name__, False))
     if not any(hasattr(cls, name) for name in ASYNC_ACTIONS.values()):
-        names.update({name: False for name in ("post", "put", "patch", "delete") if hasattr(cls, name)})
-    for name, read in names.items():
-        function = getattr(cls, name)
+        wrap.update({name: (name, False) for name in ("post", "put", "patch", "delete") if hasattr(cls, name)})
+    for attribute, (action, read) in wrap.items():
+        function = getattr(cls, attribute)
         if not getattr(function, "_adrf_caching_wrapped", False):
-            setattr(cls, name, _cached_handler(name, function, read=read))
+            setattr(cls, attribute, _cached_handler(action, function, read=read))
+
+
+# The cached mixin that wraps each async model action (``partial_aupdate`` goes through ``aupdate``).
+_OWN_MIXINS = {
+    "alist": "ListModelMixin",
+    "aretrieve": "RetrieveModelMixin",
+    "acreate": "CreateModelMixin",
+    "aupdate": "UpdateModelMixin",
+    "adestroy": "DestroyModelMixin",
+}

@@ -83,7 +83,8 @@ def view_model_labels(view_class: Any, extra: Iterable[type[models.Model]] = ())
 def _prefetched_models(queryset: Any) -> set[type[models.Model]]:
     """Models reached through ``select_related``/``prefetch_related`` lookups."""
     found: set[type[models.Model]] = set()
-    lookups: list[str] = [str(getattr(p, "prefetch_through", p)) for p in getattr(queryset, "_prefetch_related_lookups", ())]
+    prefetched = getattr(queryset, "_prefetch_related_lookups", ())
+    lookups: list[str] = [str(getattr(p, "prefetch_through", p)) for p in prefetched]
     select = getattr(queryset.query, "select_related", False)
     if isinstance(select, dict):
         lookups += list(_flatten(select))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from adrf import mixins as adrf_mixins
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import Unpack
 
@@ -28,18 +29,25 @@ __all__ = ["cache_mixins_for", "cached"]
 
 _V = TypeVar("_V", bound="type[APIView]")
 
-_RULE: tuple[tuple[str, type[CacheMixin]], ...] = (
-    ("alist", ListModelMixin),
-    ("aretrieve", RetrieveModelMixin),
-    ("acreate", CreateModelMixin),
-    ("aupdate", UpdateModelMixin),
-    ("adestroy", DestroyModelMixin),
+_RULE: tuple[tuple[type, type[CacheMixin]], ...] = (
+    (adrf_mixins.ListModelMixin, ListModelMixin),
+    (adrf_mixins.RetrieveModelMixin, RetrieveModelMixin),
+    (adrf_mixins.CreateModelMixin, CreateModelMixin),
+    (adrf_mixins.UpdateModelMixin, UpdateModelMixin),
+    (adrf_mixins.DestroyModelMixin, DestroyModelMixin),
 )
 
 
 def cache_mixins_for(view_class: type) -> tuple[type[CacheMixin], ...]:
-    """The cached mixins for ``view_class``: one per async model action it has, else the bare base."""
-    return tuple(mixin for action, mixin in _RULE if hasattr(view_class, action)) or (CacheMixin,)
+    """The cached mixins for ``view_class``: one per ADRF model mixin it has, else the bare base.
+
+    Each cached mixin extends the ADRF mixin it wraps (``mixins.ListModelMixin`` extends
+    ``adrf.mixins.ListModelMixin``). A view that writes ``alist`` & co. itself gets them wrapped
+    in place instead (see ``CacheMixin.__init_subclass__``), so its own code is never shadowed.
+    """
+    return tuple(cached_mixin for adrf_mixin, cached_mixin in _RULE if issubclass(view_class, adrf_mixin)) or (
+        CacheMixin,
+    )
 
 
 def cached(view_class: _V, /, **options: Unpack[CacheOptions]) -> _V:

@@ -21,6 +21,7 @@ router.register("staff-posts", views.StaffPostViewSet, basename="staff-post")
 router.register("header-posts", views.HeaderPostViewSet, basename="header-post")
 router.register("transfer-posts", views.TransferPostViewSet, basename="transfer-post")
 router.register("shared-posts", views.SharedPostViewSet, basename="shared-post")
+router.register("hand-written", views.CachedHandWrittenPosts, basename="hand-written")
 router.register("uncached-staff-posts", views.UncachedStaffPostViewSet, basename="uncached-staff-post")
 
 # DRF's own router maps GET to the sync ``list``: the cached viewset must still cache.

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from adrf_caching import cached
 from adrf_caching.generics import ListCreateAPIView, RetrieveUpdateDestroyAPIView
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
-from tests.testapp.models import Note, Post, Tag
+from tests.testapp.models import Author, Note, Post, Tag
 from tests.testapp.serializers import (
     NoteSerializer,
     PostSerializer,
@@ -233,3 +233,21 @@ class SharedPostViewSet(PostBehaviour, ReadOnlyModelViewSetCached):
 
 class UncachedStaffPostViewSet(PostBehaviour, adrf_viewsets.ReadOnlyModelViewSet):
     permission_classes = [OnlyStaff]
+
+
+class HandWrittenPosts(adrf_viewsets.GenericViewSet):
+    """Model actions written by hand, without ADRF's mixins."""
+
+    queryset = Post.objects.all()
+    permission_classes: list[Any] = []
+
+    async def alist(self, request: Any) -> Response:
+        return Response([post.title async for post in Post.objects.order_by("id")])
+
+    async def acreate(self, request: Any) -> Response:
+        author = await Author.objects.afirst()
+        post = await Post.objects.acreate(title=request.data["title"], slug=request.data["title"], author=author)
+        return Response({"id": post.pk}, status=201)
+
+
+CachedHandWrittenPosts = cached(HandWrittenPosts)

@@ -1,6 +1,6 @@
 """Static typing checks for the adrf stubs in stubs/adrf-stubs.
 
-This module is only type-checked (``scripts/check_stubs.sh`` runs ``mypy --strict`` on it);
+This module is only type-checked (``scripts/check_types.sh`` runs ``mypy --strict`` on it);
 it is never imported or collected by pytest (the name does not match ``test_*.py``).
 
 Positive checks use ``assert_type``. Negative checks are lines that must produce a specific
