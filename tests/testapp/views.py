@@ -114,11 +114,12 @@ class PublishedPostViewSet(PostBehaviour, ReadOnlyModelViewSetCached):
         return super().get_queryset().filter(published=True)
 
 
-class NoteViewSet(ModelViewSetCached):
+class NoteBehaviour:
     """Private rows: each user sees only their own notes."""
 
     serializer_class = NoteSerializer
     permission_classes = [IsAuthenticated]
+    request: Any
 
     def get_queryset(self) -> Any:
         return Note.objects.filter(owner=self.request.user)
@@ -127,15 +128,12 @@ class NoteViewSet(ModelViewSetCached):
         await serializer.asave(owner=self.request.user)
 
 
-class UncachedNoteViewSet(adrf_viewsets.ModelViewSet):
-    serializer_class = NoteSerializer
-    permission_classes = [IsAuthenticated]
+class NoteViewSet(NoteBehaviour, ModelViewSetCached):
+    pass
 
-    def get_queryset(self) -> Any:
-        return Note.objects.filter(owner=self.request.user)
 
-    async def perform_acreate(self, serializer: Any) -> None:
-        await serializer.asave(owner=self.request.user)
+class UncachedNoteViewSet(NoteBehaviour, adrf_viewsets.ModelViewSet):
+    pass
 
 
 class OnlyStaff(BasePermission):
