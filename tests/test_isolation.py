@@ -6,6 +6,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
 from django.test import AsyncClient
 
 from adrf_caching.keys import user_segment, user_segment_for_pk
@@ -60,6 +61,22 @@ async def test_user_changes_outdate_that_users_entries(backend, posts, client: A
     async with count_queries() as after:
         await client.get("/posts/", headers=auth(user))
     assert [q for q in after.calls if 'FROM "auth_user"' not in q] != []
+
+
+def test_user_segment_depends_on_the_users_model():
+    from django.contrib.auth.models import Group
+
+    class ApiKeyAccount(Group):  # any other model that an authentication class might return
+        is_authenticated = True
+
+        class Meta:
+            app_label = "testapp"
+            proxy = True
+
+    user, account = User(pk=7), Group(pk=7)
+    account.__class__ = ApiKeyAccount
+    assert user_segment(user) == user_segment_for_pk(7)
+    assert user_segment(account) != user_segment(user)
 
 
 def test_user_segment_is_structural():

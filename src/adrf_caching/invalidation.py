@@ -54,8 +54,8 @@ def _user_keys(users: Iterable[Any]) -> list[str]:
     conf = caching_settings()
     found = []
     for user in users:
-        pk = getattr(user, "pk", user)
-        segment = keys.user_segment_for_pk(pk)
+        # A user object (of whatever model authenticated it), or a primary key of AUTH_USER_MODEL.
+        segment = keys.user_segment(user) if hasattr(user, "_meta") else keys.user_segment_for_pk(user)
         found.append(versions.user_version_key(keys.shard_tag(conf.prefix, segment, conf.shards), segment))
     return found
 

@@ -40,20 +40,24 @@ def md5_hex(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def user_segment_for_pk(pk: object) -> str:
-    """The segment of the user whose primary key is ``pk`` (for ``invalidate_fields`` and by-hand bumps)."""
-    return "u" + md5_hex(f"{settings.AUTH_USER_MODEL.lower()}:{pk}")
+def user_segment_for_pk(pk: object, label: str | None = None) -> str:
+    """The segment of the user with primary key ``pk`` of model ``label`` (default: AUTH_USER_MODEL)."""
+    return "u" + md5_hex(f"{label or settings.AUTH_USER_MODEL.lower()}:{pk}")
 
 
 def user_segment(user: Any) -> str:
-    """``anon`` for anonymous users, else ``u`` + a hash of the user's identity."""
+    """``anon`` for anonymous users, else ``u`` + a hash of the user's model and primary key.
+
+    The model is part of it: an API-key account with pk 1 is not the user with pk 1.
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     pk = getattr(user, "pk", None)
-    if pk is None:
-        # Token users without a primary key: their string form is the identity.
-        return "u" + md5_hex(f"{type(user).__module__}.{type(user).__qualname__}:{user}")
-    return user_segment_for_pk(pk)
+    meta = getattr(user, "_meta", None)
+    if pk is None or meta is None:
+        # Token users that are not model instances: their class and string form are the identity.
+        return "u" + md5_hex(f"{type(user).__module__}.{type(user).__qualname__}:{pk}:{user}")
+    return user_segment_for_pk(pk, meta.concrete_model._meta.label_lower)
 
 
 def shard_tag(prefix: str, segment: str, shards: int) -> str:
