@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 echo "== ruff"
-.venv/bin/ruff check src tests example benchmarks
+.venv/bin/ruff check .
 echo "== stubtest: stubs/adrf-stubs match the installed adrf"
 DJANGO_SETTINGS_MODULE=tests.typing_settings PYTHONPATH=. MYPYPATH=stubs .venv/bin/python -m mypy.stubtest adrf \
     --allowlist stubs/stubtest-allowlist.txt --mypy-config-file mypy.ini
