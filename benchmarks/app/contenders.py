@@ -22,10 +22,10 @@ class Contender:
     # Module (under benchmarks.app.views) that defines ``urlpatterns`` for this contender.
     views_module: str
     cache: CacheKind
-    # A read-through cache whose cold (all-miss) path is worth measuring.
+    # A response cache: requests are warmed per (user, path) before the all-hits phase.
     caches: bool
-    # Serves writes (PATCH), so the mixed read/write scenario applies.
-    writes: bool
+    # A real viewset: it has a miss path (cold scenario) and serves writes (mixed scenario).
+    viewset: bool
     # Rows 4 and 5 need the core library, which may not be importable yet: skipped, not failed.
     needs_core: bool = False
 
@@ -46,6 +46,10 @@ CONTENDERS: tuple[Contender, ...] = (
               "django-redis-default", True, True),
     Contender(8, "adrf-caching-0.2.4", "adrf-caching 0.2.4 from PyPI", "old", "old_pkg",
               "django-redis-default", True, True),
+    # Not in the list: the uncached sync DRF viewset, the fair miss-path baseline for row 7
+    # (adrf's async serializers cost far more per object than DRF's sync ones).
+    Contender(9, "drf-uncached", "reference: sync DRF ModelViewSet, uncached", "main", "drf_uncached", "none",
+              False, True),
 )
 
 BY_NAME: dict[str, Contender] = {c.name: c for c in CONTENDERS}

@@ -8,13 +8,14 @@ import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from benchmarks.app.contenders import CONTENDERS, Contender
 from benchmarks.harness import report, venvs
 from benchmarks.harness.loadgen import LoadGen, ensure_wrk
 from benchmarks.harness.netutil import free_port
-from benchmarks.harness.paths import REPO_ROOT, RESULTS_DIR
+from benchmarks.harness.paths import CORE_SRC, REPO_ROOT, RESULTS_DIR
 from benchmarks.harness.redis_server import PrivateRedis, RespClient
 from benchmarks.harness.scenarios import ALL_SCENARIOS, LIST_PATHS, Timing, applies, run_scenario
 from benchmarks.harness.server import Server
@@ -33,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scenarios", help=f"comma-separated subset of {','.join(ALL_SCENARIOS)}")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--core-src", type=Path, default=CORE_SRC,
+                        help="directory holding the adrf_caching package for rows 4-5 (default: src/)")
     parser.add_argument("--redis-url", help="use this Redis (its db is FLUSHed!) instead of a private redis-server")
     return parser.parse_args(argv)
 
@@ -44,9 +47,14 @@ def select(only: str | None) -> list[Contender]:
     return [c for c in CONTENDERS if c.name in wanted or str(c.row) in wanted]
 
 
+# Where rows 4-5 import the core library from (set from --core-src).
+core_src: Path = CORE_SRC
+
+
 def base_env(contender: Contender, redis_url: str) -> dict[str, str]:
     return {"BENCH_CONTENDER": contender.name, "BENCH_REDIS_URL": redis_url,
-            "PYTHONPATH": venvs.pythonpath(contender.venv), "DJANGO_SETTINGS_MODULE": "benchmarks.app.settings"}
+            "PYTHONPATH": venvs.pythonpath(contender.venv, core_src),
+            "DJANGO_SETTINGS_MODULE": "benchmarks.app.settings"}
 
 
 def check(contender: Contender, redis_url: str) -> tuple[str, str]:
@@ -116,6 +124,8 @@ def client_ceiling(load: LoadGen, port: int, timing: Timing) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    global core_src
+    core_src = args.core_src.resolve()
     timing = Timing(duration=args.duration or (3.0 if args.smoke else 10.0),
                     warmup=args.warmup or (1.0 if args.smoke else 2.0))
     default_scenarios = ["hits-list", "cold", "mixed"] if args.smoke else list(ALL_SCENARIOS)

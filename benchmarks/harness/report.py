@@ -89,12 +89,12 @@ def targets(results: Results) -> list[str]:
     check("DB queries per hit (row5) == 0", hit_data["db_queries_per_request"] if hit_data else None,
           bool(hit_data and hit_data["db_queries_per_request"] == 0))
     check("Redis commands per hit (row5) == 1", hit_data["redis_commands_per_request"] if hit_data else None,
-          bool(hit_data and abs(hit_data["redis_commands_per_request"] - 1) < 0.01))
-    c3 = _rps(results, 3, "cold")
-    for row in (5, 4, 6, 7, 8):
-        cold = _rps(results, row, "cold")
-        overhead = c3 / cold - 1 if c3 and cold else None
-        label = f"miss overhead row{row} vs row3 (req/s)" + (" <= 10%" if row == 5 else "")
+          bool(hit_data and abs(hit_data["redis_commands_per_request"] - 1) < 0.05))
+    # Miss path: each cache against the uncached view it wraps (row 7 wraps the sync DRF view, row 9).
+    for row, base in ((5, 3), (4, 3), (6, 3), (8, 3), (7, 9)):
+        cold, cold_base = _rps(results, row, "cold"), _rps(results, base, "cold")
+        overhead = cold_base / cold - 1 if cold and cold_base else None
+        label = f"miss overhead row{row} vs row{base} (cold req/s)" + (" <= 10%" if row == 5 else "")
         if row == 5:
             check(label, overhead, bool(overhead is not None and overhead <= 0.10))
         else:

@@ -38,10 +38,8 @@ class Timing:
 
 
 def applies(scenario: str, contender: Contender) -> bool:
-    if scenario == "cold":
-        return contender.caches or contender.name == "adrf-uncached"
-    if scenario == "mixed":
-        return contender.writes
+    if scenario in ("cold", "mixed"):
+        return contender.viewset
     return True
 
 

@@ -43,7 +43,7 @@ def ensure(venv: Venv) -> Path:
     return python(venv)
 
 
-def pythonpath(venv: Venv) -> str:
+def pythonpath(venv: Venv, core_src: Path = CORE_SRC) -> str:
     """The core library comes from src/ (main venv only: 0.2.4 shares the import name)."""
-    entries = [str(REPO_ROOT)] if venv == "old" else [str(CORE_SRC), str(REPO_ROOT)]
+    entries = [str(REPO_ROOT)] if venv == "old" else [str(core_src), str(REPO_ROOT)]
     return os.pathsep.join(entries)
