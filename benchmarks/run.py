@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness.main import main  # noqa: E402
+from benchmarks.harness.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

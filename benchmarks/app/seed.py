@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 os.environ["BENCH_CONTENDER"] = "adrf-uncached"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.app.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -62,7 +62,9 @@ def reset_data() -> None:
 
 def render_payloads(host: str) -> dict[str, str]:
     server_name, _, port = host.partition(":")
-    client = Client(SERVER_NAME=server_name, SERVER_PORT=port or "80", HTTP_AUTHORIZATION=authorization_header(1))
+    client = Client(
+        SERVER_NAME=server_name, SERVER_PORT=port or "80", HTTP_AUTHORIZATION=authorization_header(1)
+    )
     rendered: dict[str, str] = {}
     for page in range(1, N_PAGES + 1):
         response = client.get("/posts/", {"page": page})

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
-
 from contextvars import ContextVar
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db.backends.signals import connection_created

@@ -23,8 +23,14 @@ from benchmarks.driver.percentiles import percentile
 
 
 async def connection(
-    session: aiohttp.ClientSession, base: str, paths: list[str], salt: str, cid: int, deadline: float,
-    latencies: list[float], errors: dict[str, int],
+    session: aiohttp.ClientSession,
+    base: str,
+    paths: list[str],
+    salt: str,
+    cid: int,
+    deadline: float,
+    latencies: list[float],
+    errors: dict[str, int],
 ) -> None:
     i = cid * 7919
     headers = [{"Authorization": authorization_header(u)} for u in range(1, N_USERS + 1)]
@@ -51,30 +57,39 @@ async def run(base: str, paths: list[str], salt: str, duration: float, connectio
     errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
     started = time.monotonic()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
-        await asyncio.gather(*(
-            connection(session, base, paths, salt, cid, started + duration, latencies, errors)
-            for cid in range(connections)
-        ))
+        await asyncio.gather(
+            *(
+                connection(session, base, paths, salt, cid, started + duration, latencies, errors)
+                for cid in range(connections)
+            )
+        )
     elapsed = time.monotonic() - started
     lat = sorted(latencies)
     us = 1_000_000
     return {
-        "requests": len(lat), "duration_us": int(elapsed * us), "bytes": 0,
-        "p50_us": int(percentile(lat, 50) * us), "p90_us": int(percentile(lat, 90) * us),
-        "p99_us": int(percentile(lat, 99) * us), "errors": errors,
+        "requests": len(lat),
+        "duration_us": int(elapsed * us),
+        "bytes": 0,
+        "p50_us": int(percentile(lat, 50) * us),
+        "p90_us": int(percentile(lat, 90) * us),
+        "p99_us": int(percentile(lat, 99) * us),
+        "errors": errors,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--paths", required=True, help="comma-separated")
     parser.add_argument("--salt", default="0", help='"0": hits; otherwise unique URLs')
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=50)
     args = parser.parse_args()
-    result = asyncio.run(run(args.base_url, args.paths.split(","), args.salt, args.duration,
-                             args.connections))
+    result = asyncio.run(
+        run(args.base_url, args.paths.split(","), args.salt, args.duration, args.connections)
+    )
     print("BENCH_JSON " + json.dumps(result))
 
 

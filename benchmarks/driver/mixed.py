@@ -39,7 +39,9 @@ class State:
     write_ratio: float
     seq: int = 0
     # post id -> (ack times, seqs), both increasing.
-    acks: dict[int, tuple[list[float], list[int]]] = field(default_factory=lambda: defaultdict(lambda: ([], [])))
+    acks: dict[int, tuple[list[float], list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], []))
+    )
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     read_lat: list[float] = field(default_factory=list)
     write_lat: list[float] = field(default_factory=list)
@@ -91,7 +93,7 @@ async def read(session: aiohttp.ClientSession, base: str, state: State, user: in
             return
     state.read_lat.append(finished - started)
     data: Any = json.loads(body)
-    posts = data["results"] if "results" in data else [data]
+    posts = data.get("results", [data])
     stale_here = 0
     for post in posts:
         match = REV.match(post["title"])
@@ -149,7 +151,9 @@ async def run(base: str, duration: float, concurrency: int, write_ratio: float, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)

@@ -18,7 +18,9 @@ class RespClient:
 
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
-        self.sock = socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=30)
+        self.sock = socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=30
+        )
         self.reader = self.sock.makefile("rb")
         db = parsed.path.lstrip("/")
         if db:
@@ -62,13 +64,13 @@ class RespClient:
         stats: dict[str, int] = {}
         for line in raw.splitlines():
             if line.startswith("cmdstat_"):
-                name, _, fields = line[len("cmdstat_"):].partition(":")
+                name, _, fields = line[len("cmdstat_") :].partition(":")
                 calls = dict(f.split("=", 1) for f in fields.split(","))["calls"]
                 stats[name] = int(calls)
         return stats
 
     def keys(self, exclude_prefix: str) -> list[bytes]:
-        cursor, found = b"0", []
+        cursor, found = b"0", list[bytes]()
         while True:
             cursor, batch = self.command("SCAN", cursor.decode(), "COUNT", 1000)
             found.extend(k for k in batch if not k.startswith(exclude_prefix.encode()))
@@ -98,9 +100,23 @@ class PrivateRedis:
             return None
         port = free_port()
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--protected-mode", "yes", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         server = cls(port, process)
         for _ in range(100):

@@ -25,8 +25,10 @@ def _ratio(value: float | None, base: float | None) -> str:
 
 
 def table(results: Results) -> str:
-    header = (f"{'scenario':<11} {'row':>3} {'contender':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'DB q/req':>8} {'redis/req':>9} {'vs r2':>6} {'vs r3':>6} {'vs r5':>6} {'stale':>7} {'err':>5}")
+    header = (
+        f"{'scenario':<11} {'row':>3} {'contender':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'DB q/req':>8} {'redis/req':>9} {'vs r2':>6} {'vs r3':>6} {'vs r5':>6} {'stale':>7} {'err':>5}"
+    )
     lines = [header, "-" * len(header)]
     scenarios = [s for s in results["scenarios"]]
     for scenario in scenarios:
@@ -35,8 +37,10 @@ def table(results: Results) -> str:
             data = entry["scenarios"].get(scenario)
             if entry["status"] != "ok":
                 if scenario == scenarios[0]:
-                    lines.append(f"{scenario:<11} {entry['row']:>3} {name:<20} {entry['status'].upper()}: "
-                                 f"{entry.get('reason', '')[:90]}")
+                    lines.append(
+                        f"{scenario:<11} {entry['row']:>3} {name:<20} {entry['status'].upper()}: "
+                        f"{entry.get('reason', '')[:90]}"
+                    )
                 continue
             if data is None:
                 continue
@@ -61,9 +65,11 @@ def storage_lines(results: Results) -> list[str]:
     for name, entry in results["contenders"].items():
         store = entry.get("scenarios", {}).get("hits-list", {}).get("storage")
         if store and store["keys"]:
-            lines.append(f"  {entry['row']} {name:<20} {store['keys']:>5} keys  "
-                         f"{store['memory_usage_bytes_per_key']:>8.0f} B/key in Redis  "
-                         f"{store['value_bytes_per_key']:>8.0f} B/value")
+            lines.append(
+                f"  {entry['row']} {name:<20} {store['keys']:>5} keys  "
+                f"{store['memory_usage_bytes_per_key']:>8.0f} B/key in Redis  "
+                f"{store['value_bytes_per_key']:>8.0f} B/value"
+            )
     return lines
 
 
@@ -84,12 +90,20 @@ def targets(results: Results) -> list[str]:
     for row in (4, 6, 7, 8):
         other = _rps(results, row, hits)
         value = other / r5 if other and r5 else None
-        lines.append(f"  {'hit req/s row' + str(row) + ' / row5':<52} {'n/a' if value is None else f'{value:8.2f}'}")
+        lines.append(
+            f"  {'hit req/s row' + str(row) + ' / row5':<52} {'n/a' if value is None else f'{value:8.2f}'}"
+        )
     hit_data = native["scenarios"].get(hits) if native else None
-    check("DB queries per hit (row5) == 0", hit_data["db_queries_per_request"] if hit_data else None,
-          bool(hit_data and hit_data["db_queries_per_request"] == 0))
-    check("Redis commands per hit (row5) == 1", hit_data["redis_commands_per_request"] if hit_data else None,
-          bool(hit_data and abs(hit_data["redis_commands_per_request"] - 1) < 0.05))
+    check(
+        "DB queries per hit (row5) == 0",
+        hit_data["db_queries_per_request"] if hit_data else None,
+        bool(hit_data and hit_data["db_queries_per_request"] == 0),
+    )
+    check(
+        "Redis commands per hit (row5) == 1",
+        hit_data["redis_commands_per_request"] if hit_data else None,
+        bool(hit_data and abs(hit_data["redis_commands_per_request"] - 1) < 0.05),
+    )
     # Miss path: each cache against the uncached view it wraps (row 7 wraps the sync DRF view, row 9).
     for row, base in ((5, 3), (4, 3), (6, 3), (8, 3), (7, 9)):
         cold, cold_base = _rps(results, row, "cold"), _rps(results, base, "cold")

@@ -24,11 +24,25 @@ class Server:
 
     def __enter__(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        command = [str(self.python), "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", "1", "--no-access-log", "--log-level", "warning"]
+        command = [
+            str(self.python),
+            "-m",
+            "uvicorn",
+            self.app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **self.env},
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
         self._wait_ready()
         return self
 
@@ -49,8 +63,9 @@ class Server:
         stats: dict[str, int] = get_json(self.base_url + "/__stats" + ("?reset=1" if reset else ""))
         return stats
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

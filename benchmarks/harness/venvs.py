@@ -15,7 +15,10 @@ from benchmarks.app.contenders import Venv
 from benchmarks.harness.paths import BENCH_DIR, CORE_SRC, REPO_ROOT
 
 VENV_DIRS: dict[Venv, Path] = {"main": BENCH_DIR / ".venv", "old": BENCH_DIR / ".venv-old"}
-REQUIREMENTS: dict[Venv, Path] = {"main": BENCH_DIR / "requirements-main.txt", "old": BENCH_DIR / "requirements-old.txt"}
+REQUIREMENTS: dict[Venv, Path] = {
+    "main": BENCH_DIR / "requirements-main.txt",
+    "old": BENCH_DIR / "requirements-old.txt",
+}
 MARKER = "bench-requirements.sha256"
 
 
@@ -35,7 +38,9 @@ def ensure(venv: Venv) -> Path:
     digest = _digest(venv)
     if marker.exists() and marker.read_text() == digest and python(venv).exists():
         return python(venv)
-    print(f"[venv] building {directory.relative_to(REPO_ROOT)} from {REQUIREMENTS[venv].name} ...", flush=True)
+    print(
+        f"[venv] building {directory.relative_to(REPO_ROOT)} from {REQUIREMENTS[venv].name} ...", flush=True
+    )
     subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True)
     pip = [str(python(venv)), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-r", str(REQUIREMENTS[venv])], check=True, cwd=BENCH_DIR)

@@ -13,7 +13,10 @@ DETAIL_ACTIONS_SYNC = {"get": "retrieve", "put": "update", "patch": "partial_upd
 
 
 def routes(list_view: Any, detail_view: Any) -> list[URLPattern]:
-    return [path("posts/", list_view, name="post-list"), path("posts/<int:pk>/", detail_view, name="post-detail")]
+    return [
+        path("posts/", list_view, name="post-list"),
+        path("posts/<int:pk>/", detail_view, name="post-detail"),
+    ]
 
 
 def viewset_routes(viewset: Any, *, is_async: bool = True) -> list[URLPattern]:
