@@ -34,6 +34,9 @@ INSTALLED_APPS = [
 ]
 if CONTENDER.name == "drf-extensions":
     INSTALLED_APPS.append("rest_framework_extensions")
+if CONTENDER.needs_core:
+    # PLUG-IN POINT (rows 4-5): the core's app config connects its ORM-signal invalidation.
+    INSTALLED_APPS.append("adrf_caching")
 
 # No session/auth middleware: authentication is the stateless bearer token of every API view.
 MIDDLEWARE = ["benchmarks.app.stats.CountRequestsMiddleware"]

@@ -39,7 +39,7 @@ def table(results: Results) -> str:
                 if scenario == scenarios[0]:
                     lines.append(
                         f"{scenario:<11} {entry['row']:>3} {name:<20} {entry['status'].upper()}: "
-                        f"{entry.get('reason', '')[:90]}"
+                        f"{entry.get('reason', '')[:110]}"
                     )
                 continue
             if data is None:
