@@ -1,0 +1,415 @@
+"""``CacheMixin``: the read path and the write path shared by every cached mixin.
+
+A cached read: build the key, read the entry and the versions it depends on in one call;
+an entry stamped with the current versions is the response. Otherwise run the view,
+render, and store the bytes stamped with the versions read *before* the view ran, so a
+write that lands meanwhile leaves the stored entry already outdated, never stale-but-fresh.
+A write: run the view, then give every version it touched a fresh token in one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
+from django.utils.decorators import classonlymethod
+from django.utils.module_loading import import_string
+from rest_framework.response import Response
+
+from adrf_caching import keys, versions
+from adrf_caching.conf import CachingSettings, caching_settings
+from adrf_caching.dependencies import view_model_labels
+from adrf_caching.entries import Entry, decode, encode
+from adrf_caching.options import ASYNC_ACTIONS, READ_ACTIONS, WRITE_ACTIONS, Scope, ViewCacheConfig, view_cache_config
+from adrf_caching.store import get_store
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import timedelta
+
+    from django.db import models
+    from rest_framework.request import Request
+
+    from adrf_caching.protocols import KeyBuilder
+
+__all__ = ["CacheMixin"]
+
+logger = logging.getLogger("adrf_caching")
+
+Handler = Callable[..., Awaitable[HttpResponseBase]]
+
+# Misses being computed in this process, by entry key and stamp: concurrent identical misses
+# wait for the first one instead of all querying the database (single-flight).
+_in_flight: dict[tuple[int, str], asyncio.Future[Entry | None]] = {}
+_uncached_in_flight = 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    entry_key: str
+    version_keys: list[str]
+    ttl: int
+
+
+class CacheMixin:
+    """Options and machinery of a cached ADRF view; place cached mixins before the ADRF classes."""
+
+    cache_actions: ClassVar[Sequence[str] | None] = None
+    cache_ttl: ClassVar[int | timedelta | None] = None
+    cache_id_field: ClassVar[str | None] = None
+    cache_scope: ClassVar[Scope] = "user"
+    cache_depends_on: ClassVar[Sequence[type[models.Model]]] = ()
+    invalidate_fields: ClassVar[Sequence[str]] = ()
+
+    _cache_config: ClassVar[ViewCacheConfig]
+    _cache_labels: ClassVar[frozenset[str] | None] = None
+
+    if TYPE_CHECKING:
+        request: Request
+        kwargs: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        from adrf.views import APIView
+
+        if not issubclass(cls, APIView):
+            return  # a mixin of mixins: checked once it meets a view
+        cls._cache_config = view_cache_config(cls)
+        cls._cache_labels = None
+        _wrap_handlers(cls)
+
+    @classonlymethod
+    def as_view(cls, actions: dict[str, str] | None = None, **initkwargs: Any) -> Any:
+        """Route DRF's sync action names to the cached async ones (DRF's router maps GET to ``list``)."""
+        parent: Any = super()
+        if actions is None:
+            return parent.as_view(**initkwargs)
+        remapped = {
+            method: ASYNC_ACTIONS[name] if name in ASYNC_ACTIONS and hasattr(cls, ASYNC_ACTIONS[name]) else name
+            for method, name in actions.items()
+        }
+        return parent.as_view(remapped, **initkwargs)
+
+    # -- keys ----------------------------------------------------------------------------
+    def cache_segment(self) -> str:
+        """The key segment that isolates this request's entries: one per user, or shared."""
+        user = getattr(self.request, "user", None)
+        segment = keys.user_segment(user)
+        if self._cache_config.scope == "shared":
+            return "shared-anon" if segment == keys.ANONYMOUS else "shared-auth"
+        return segment
+
+    @classmethod
+    def cache_model_labels(cls, view: CacheMixin | None = None) -> frozenset[str]:
+        """Labels of the models the view depends on, worked out on first use."""
+        if cls._cache_labels is None:
+            labels = view_model_labels(cls, cls._cache_config.depends_on)
+            if not labels and view is not None and hasattr(view, "get_queryset"):
+                try:
+                    labels = view_model_labels(
+                        type("_", (), {"queryset": view.get_queryset(), "serializer_class": None}),
+                        cls._cache_config.depends_on,
+                    )
+                except Exception:
+                    labels = frozenset()
+            cls._cache_labels = labels
+        return cls._cache_labels
+
+    def _cache_plan(
+        self, conf: CachingSettings, action: str, url_kwargs: Mapping[str, object], query: QueryDict
+    ) -> _Plan:
+        segment = self.cache_segment()
+        tag = keys.shard_tag(conf.prefix, segment, conf.shards)
+        builder = _key_builder(conf.key_builder)
+        digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))  # type: ignore[arg-type]
+        match = getattr(self.request, "resolver_match", None)
+        # A viewset's routes share its router basename (so a write can reach the detail entry);
+        # any other view is told apart by its URL pattern (one class may be mounted twice).
+        route = getattr(self, "basename", None) or getattr(match, "route", None)
+        endpoint = keys.view_id(type(self), route, getattr(match, "namespace", None))
+        version_keys = [
+            f"{tag}:v:{versions.GLOBAL}",
+            versions.view_version_key(tag, keys.view_id(type(self))),
+            *(f"{tag}:v:m:{label}" for label in sorted(self.cache_model_labels(self))),
+        ]
+        if self._cache_config.scope == "user":
+            version_keys.append(versions.user_version_key(tag, segment))
+        config = self._cache_config
+        if config.ttl is not None:
+            ttl = config.ttl
+        else:
+            ttl = conf.ttl_object if action in config.detail_actions else conf.ttl_list
+        return _Plan(keys.entry_key(tag, segment, endpoint, action, digest), version_keys, ttl)
+
+    # -- the read path -------------------------------------------------------------------
+    async def cache_read(self, action: str, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Serve ``action`` from the cache when an entry is current, else run ``handler`` and store."""
+        conf = caching_settings()
+        if action not in self._cache_config.actions or not conf.enabled or not _cacheable(self.request, conf):
+            return await handler(*args, **kwargs)
+        plan = self._cache_plan(conf, action, self.kwargs, self.request.query_params)
+        store = get_store()
+        found = await store.get_many([plan.entry_key, *plan.version_keys])
+        tokens = None if found is None else await store.complete_versions(plan.version_keys, found)
+        if found is None or tokens is None:
+            return await _serve_uncached(conf, store.healthy, handler, args, kwargs)
+        stamp = "|".join(tokens)
+        entry = decode(found.get(plan.entry_key))
+        if entry is not None and entry.stamp == stamp:
+            return _labelled(entry.to_response(), conf, "hit")
+
+        flight = (id(asyncio.get_running_loop()), f"{plan.entry_key}#{stamp}")
+        leader = _in_flight.get(flight)
+        if leader is not None:
+            shared = await asyncio.shield(leader)
+            if shared is not None:
+                return _labelled(shared.to_response(), conf, "hit")
+            return await handler(*args, **kwargs)
+
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        _in_flight[flight] = future
+        locked = conf.lock_timeout > 0 and await store.lock(plan.entry_key, conf.lock_timeout)
+        if conf.lock_timeout > 0 and not locked:
+            # Another process computes this entry: wait a little for it rather than query too.
+            shared = await store.wait_for_entry(plan.entry_key, stamp, conf.lock_timeout)
+            if shared is not None:
+                future.set_result(shared)
+                del _in_flight[flight]
+                return _labelled(shared.to_response(), conf, "hit")
+        try:
+            response = await handler(*args, **kwargs)
+            entry = self.cache_entry(response, stamp)
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except BaseException:
+            future.set_result(None)  # cancelled: waiters compute their own answer
+            raise
+        else:
+            future.set_result(entry)
+        finally:
+            del _in_flight[flight]
+            if locked:
+                await store.unlock(plan.entry_key)
+        if entry is not None and plan.ttl > 0:
+            await store.set(plan.entry_key, encode(entry), plan.ttl)
+        return _labelled(response, conf, "miss")
+
+    def cache_entry(self, response: HttpResponseBase, stamp: str) -> Entry | None:
+        """The storable form of ``response``, rendered; ``None`` for what must never be cached."""
+        if response.status_code != 200 or not isinstance(response, HttpResponse) or response.cookies:
+            return None
+        cache_control = response.get("Cache-Control", "").lower()
+        if "no-store" in cache_control or ("private" in cache_control and self._cache_config.scope == "shared"):
+            return None
+        if isinstance(response, Response) and not response.is_rendered:
+            request = self.request
+            response.accepted_renderer = request.accepted_renderer
+            response.accepted_media_type = request.accepted_media_type
+            response.renderer_context = self.get_renderer_context()  # type: ignore[attr-defined]
+            response.render()
+        return Entry(stamp=stamp, status=200, headers=tuple(response.items()), body=response.content)
+
+    # -- the write path ------------------------------------------------------------------
+    async def cache_write(self, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Run a write, then bump what it touched (the writer, the models, signalled changes) at once."""
+        log = versions.WriteLog()
+        token = versions.collecting.set(log)
+        response: HttpResponseBase | None = None
+        try:
+            response = await handler(*args, **kwargs)
+            return response
+        finally:
+            versions.collecting.reset(token)
+            if response is not None and response.status_code < 400:
+                log.touched |= self._cache_writer_keys()
+                log.touched |= self._cache_owner_keys(log.instances)
+                self._cache_note_object(log.instances)
+            await get_store().bump(log.touched)
+
+    async def aget_object(self) -> Any:
+        """Within a write, note the object's owners *before* the change (ownership may move)."""
+        instance = await super().aget_object()  # type: ignore[misc]
+        log = versions.collecting.get()
+        if log is not None:
+            log.touched |= self._cache_owner_keys([instance])
+            self._cache_object_id = _object_id(self, instance)
+        return instance
+
+    def _cache_writer_keys(self) -> set[str]:
+        conf = caching_settings()
+        user_segment = keys.user_segment(getattr(self.request, "user", None))
+        tag = keys.shard_tag(conf.prefix, user_segment, conf.shards)
+        return {
+            versions.user_version_key(tag, user_segment),
+            *versions.model_version_keys(conf.prefix, conf.shards, self.cache_model_labels(self)),
+        }
+
+    def _cache_owner_keys(self, instances: Sequence[Any]) -> set[str]:
+        """Version keys of the users that ``invalidate_fields`` of these objects name."""
+        conf = caching_settings()
+        found: set[str] = set()
+        for instance in instances:
+            for field in self._cache_config.invalidate_fields:
+                owner = getattr(instance, field, None)
+                owner = getattr(owner, "pk", owner)
+                if owner is not None:
+                    segment = keys.user_segment_for_pk(owner)
+                    tag = keys.shard_tag(conf.prefix, segment, conf.shards)
+                    found.add(versions.user_version_key(tag, segment))
+        return found
+
+    def _cache_note_object(self, instances: Sequence[Any]) -> None:
+        """The written object of the view's model, for the write-through of its detail entry."""
+        model = getattr(getattr(self, "queryset", None), "model", None)
+        for instance in reversed(instances):
+            if instance.pk is not None and (model is None or isinstance(instance, model)):
+                self._cache_object_id = _object_id(self, instance)
+                return
+
+    def _cache_detail_kwargs(self) -> dict[str, object] | None:
+        object_id = getattr(self, "_cache_object_id", None)
+        if object_id is None or "retrieve" not in self._cache_config.actions:
+            return None
+        url_kwarg = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+        return {**self.kwargs, url_kwarg: object_id}
+
+    async def cache_write_through(self, response: HttpResponseBase) -> None:
+        """Store the written object's fresh detail entry, so the next retrieve is a hit."""
+        conf = caching_settings()
+        detail_kwargs = self._cache_detail_kwargs()
+        retrieve_mixin = _read_mixin("retrieve")
+        if (
+            response.status_code >= 300
+            or detail_kwargs is None
+            or not isinstance(self, retrieve_mixin)
+            or self.request.query_params
+            or not conf.enabled
+            or not _cacheable(self.request, conf, methods=None)
+        ):
+            return
+        plan = self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict())
+        store = get_store()
+        tokens = await store.versions(plan.version_keys)
+        if tokens is None or plan.ttl <= 0:
+            return
+        saved_kwargs, saved_action = self.kwargs, getattr(self, "action", None)
+        self.kwargs = detail_kwargs
+        if saved_action is not None:
+            self.action = "aretrieve" if saved_action in WRITE_ACTIONS.values() else "retrieve"  # type: ignore[attr-defined]
+        try:
+            retrieve = super(retrieve_mixin, self).aretrieve  # type: ignore[misc]  # the uncached one
+            fresh = await retrieve(self.request, **detail_kwargs)
+            entry = self.cache_entry(fresh, "|".join(tokens))
+        except Exception as exc:  # e.g. the writer may not read what it wrote: no entry then
+            logger.debug("adrf_caching: no write-through for %s: %r", type(self).__qualname__, exc)
+            return
+        finally:
+            self.kwargs = saved_kwargs
+            if saved_action is not None:
+                self.action = saved_action  # type: ignore[attr-defined]
+        if entry is not None:
+            await store.set(plan.entry_key, encode(entry), plan.ttl)
+
+    async def cache_forget_object(self) -> None:
+        """Drop the writer's detail entry of a destroyed object (its versions already outdate it)."""
+        conf = caching_settings()
+        detail_kwargs = self._cache_detail_kwargs()
+        if detail_kwargs is None or not conf.enabled or not _cacheable(self.request, conf, methods=None):
+            return
+        await get_store().delete(self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict()).entry_key)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _read_mixin(action: str) -> type:
+    from adrf_caching import mixins
+
+    return mixins.RetrieveModelMixin if action == "retrieve" else mixins.ListModelMixin
+
+
+def _object_id(view: CacheMixin, instance: Any) -> object | None:
+    field = view._cache_config.id_field
+    if field is None:
+        serializer_class = getattr(view, "get_serializer_class", lambda: None)()
+        field = getattr(serializer_class, "custom_id", None) or getattr(view, "lookup_field", "pk")
+    value = getattr(instance, field, None)
+    return None if value is None else str(value)
+
+
+@functools.lru_cache(maxsize=8)
+def _key_builder(path: str) -> KeyBuilder:
+    builder: KeyBuilder = import_string(path)()
+    return builder
+
+
+def _cacheable(request: Request, conf: CachingSettings, methods: tuple[str, ...] | None = ("GET", "HEAD")) -> bool:
+    if methods is not None and request.method not in methods:
+        return False
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
+        return False  # the browsable API embeds CSRF tokens and user names: never cached
+    return not (conf.respect_client_no_cache and "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower())
+
+
+def _labelled(response: HttpResponseBase, conf: CachingSettings, outcome: str) -> HttpResponseBase:
+    if conf.hit_header:
+        response[conf.hit_header] = outcome
+    return response
+
+
+async def _serve_uncached(
+    conf: CachingSettings, healthy: bool, handler: Handler, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> HttpResponseBase:
+    """The cache is down: serve from the database, or shed load past a bound if so configured."""
+    global _uncached_in_flight
+    if conf.outage_policy == "shed" and not healthy and _uncached_in_flight >= conf.outage_max_concurrency:
+        retry_after = max(1, int(conf.cool_down))
+        return Response({"detail": "Service temporarily overloaded."}, status=503, headers={"Retry-After": str(retry_after)})
+    _uncached_in_flight += 1
+    try:
+        return await handler(*args, **kwargs)
+    finally:
+        _uncached_in_flight -= 1
+
+
+def _bound(view: Any, function: Callable[..., Any]) -> Handler:
+    method = functools.partial(function, view)
+    if asyncio.iscoroutinefunction(function):
+        return method
+    return sync_to_async(method)
+
+
+def _cached_handler(name: str, function: Callable[..., Any], *, read: bool) -> Callable[..., Any]:
+    @functools.wraps(function)
+    async def handler(self: CacheMixin, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if read:
+            return await self.cache_read(name, _bound(self, function), request, *args, **kwargs)
+        return await self.cache_write(_bound(self, function), request, *args, **kwargs)
+
+    handler._adrf_caching_wrapped = True  # type: ignore[attr-defined]
+    return handler
+
+
+def _wrap_handlers(cls: type[CacheMixin]) -> None:
+    """Cache the extra GET actions named in the options; route other write handlers through bumps."""
+    names = {name: True for name in cls._cache_config.actions if name not in READ_ACTIONS}
+    extra_actions = getattr(cls, "get_extra_actions", None)
+    for function in extra_actions() if extra_actions is not None else ():
+        if "get" not in function.mapping:
+            names.setdefault(function.__name__, False)
+    if not any(hasattr(cls, name) for name in ASYNC_ACTIONS.values()):
+        names.update({name: False for name in ("post", "put", "patch", "delete") if hasattr(cls, name)})
+    for name, read in names.items():
+        function = getattr(cls, name)
+        if not getattr(function, "_adrf_caching_wrapped", False):
+            setattr(cls, name, _cached_handler(name, function, read=read))

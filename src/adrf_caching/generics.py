@@ -1,0 +1,68 @@
+"""Cached counterparts, same names, of ADRF's concrete generic views (``cache_mixins_for`` written out)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from adrf import generics
+from django.db.models import Model
+
+from adrf_caching.mixins import (
+    CreateModelMixin,
+    DestroyModelMixin,
+    ListModelMixin,
+    RetrieveModelMixin,
+    UpdateModelMixin,
+)
+
+__all__ = [
+    "CreateAPIView",
+    "DestroyAPIView",
+    "ListAPIView",
+    "ListCreateAPIView",
+    "RetrieveAPIView",
+    "RetrieveDestroyAPIView",
+    "RetrieveUpdateAPIView",
+    "RetrieveUpdateDestroyAPIView",
+    "UpdateAPIView",
+]
+
+_MT_co = TypeVar("_MT_co", bound=Model, covariant=True)
+
+
+class CreateAPIView(CreateModelMixin, generics.CreateAPIView[_MT_co]):
+    """Create; outdates the lists the new object belongs to."""
+
+
+class ListAPIView(ListModelMixin, generics.ListAPIView[_MT_co]):
+    """List, cached per user."""
+
+
+class RetrieveAPIView(RetrieveModelMixin, generics.RetrieveAPIView[_MT_co]):
+    """Retrieve, cached per user."""
+
+
+class DestroyAPIView(DestroyModelMixin, generics.DestroyAPIView[_MT_co]):
+    """Destroy; outdates what the object was part of."""
+
+
+class UpdateAPIView(UpdateModelMixin, generics.UpdateAPIView[_MT_co]):
+    """Update; outdates what the object was part of."""
+
+
+class ListCreateAPIView(ListModelMixin, CreateModelMixin, generics.ListCreateAPIView[_MT_co]):
+    """List (cached) and create."""
+
+
+class RetrieveUpdateAPIView(RetrieveModelMixin, UpdateModelMixin, generics.RetrieveUpdateAPIView[_MT_co]):
+    """Retrieve (cached, written through on update) and update."""
+
+
+class RetrieveDestroyAPIView(RetrieveModelMixin, DestroyModelMixin, generics.RetrieveDestroyAPIView[_MT_co]):
+    """Retrieve (cached) and destroy."""
+
+
+class RetrieveUpdateDestroyAPIView(
+    RetrieveModelMixin, UpdateModelMixin, DestroyModelMixin, generics.RetrieveUpdateDestroyAPIView[_MT_co]
+):
+    """Retrieve (cached, written through on update), update and destroy."""
