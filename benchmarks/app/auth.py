@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from typing import TYPE_CHECKING
+
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from benchmarks.app.tokens import verify
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -19,6 +23,10 @@ class BearerTokenAuthentication(BaseAuthentication):
         user_id = verify(token)
         if user_id is None:
             raise AuthenticationFailed("bad token")
+        # Imported here: this module is imported with DRF's settings, which apps may do while Django
+        # is still loading models (the core's app config does).
+        from django.contrib.auth.models import User
+
         # An unsaved instance with the seeded id: the same identity as the row in auth_user.
         return User(id=user_id, username=f"user{user_id}"), token
 
