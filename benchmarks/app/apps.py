@@ -12,3 +12,4 @@ class BenchConfig(AppConfig):
         from benchmarks.app import stats
 
         stats.install_query_counter()
+        stats.install_redis_counter()

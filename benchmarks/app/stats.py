@@ -1,4 +1,4 @@
-"""In-process counters: requests and the SQL queries they executed, read at ``/__stats``.
+"""In-process counters: requests, and the SQL queries and Redis round trips they made, at ``/__stats``.
 
 An execute wrapper is put on every database connection when it is created; it counts into a
 per-request counter held in a context variable, which asgiref copies into the sync_to_async
@@ -6,6 +6,11 @@ threads of the async ORM and of sync DRF views. The middleware adds a request's 
 totals when its response is returned, so requests cancelled when the load generator disconnects
 (at the end of a phase) count in ``started`` only and their queries in ``unattributed_queries``.
 Queries per request = ``queries`` / ``requests`` over a load phase.
+
+Redis round trips are counted the same way, client side: every ``send_packed_command`` of a
+redis-py connection (sync or asyncio) is one write to the socket followed by reading the replies,
+i.e. one round trip; a pipeline or MULTI/EXEC block is one, connection set-up commands count too.
+Server-side command counts (``INFO commandstats``) are taken by the orchestrator separately.
 """
 
 from __future__ import annotations
@@ -22,9 +27,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 STATS_PATH = "/__stats"
 
 _lock = threading.Lock()
-_counts: dict[str, int] = {"started": 0, "requests": 0, "queries": 0, "unattributed_queries": 0, "non_2xx": 0}
-# The current request's query count (a one-element list, shared with the threads it hops to).
-_request_queries: ContextVar[list[int] | None] = ContextVar("bench_request_queries", default=None)
+_counts: dict[str, int] = {
+    "started": 0,
+    "requests": 0,
+    "queries": 0,
+    "unattributed_queries": 0,
+    "redis_round_trips": 0,
+    "unattributed_redis_round_trips": 0,
+    "non_2xx": 0,
+}
+QUERIES, ROUND_TRIPS = 0, 1
+# The current request's counts [queries, redis round trips], shared with the threads it hops to.
+_request_counts: ContextVar[list[int] | None] = ContextVar("bench_request_counts", default=None)
 
 
 def _bump(key: str) -> None:
@@ -32,12 +46,16 @@ def _bump(key: str) -> None:
         _counts[key] += 1
 
 
-def _count_query(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-    counter = _request_queries.get()
+def _count(index: int, unattributed: str) -> None:
+    counter = _request_counts.get()
     if counter is None:
-        _bump("unattributed_queries")
+        _bump(unattributed)
     else:
-        counter[0] += 1
+        counter[index] += 1
+
+
+def _count_query(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    _count(QUERIES, "unattributed_queries")
     return execute(sql, params, many, context)
 
 
@@ -48,6 +66,32 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def install_query_counter() -> None:
     connection_created.connect(_on_connection_created, dispatch_uid="bench-query-counter")
+
+
+def install_redis_counter() -> None:
+    """Wrap redis-py's ``send_packed_command`` (sync and asyncio connections) once per process."""
+    try:
+        from redis import connection as sync_connection
+        from redis.asyncio import connection as async_connection
+    except ImportError:
+        return
+    sync_cls: Any = sync_connection.AbstractConnection
+    async_cls: Any = async_connection.AbstractConnection
+    if getattr(sync_cls.send_packed_command, "_bench_counted", False):
+        return
+    sync_send, async_send = sync_cls.send_packed_command, async_cls.send_packed_command
+
+    def send_packed_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _count(ROUND_TRIPS, "unattributed_redis_round_trips")
+        return sync_send(self, *args, **kwargs)
+
+    async def asend_packed_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _count(ROUND_TRIPS, "unattributed_redis_round_trips")
+        return await async_send(self, *args, **kwargs)
+
+    send_packed_command._bench_counted = True  # type: ignore[attr-defined]
+    sync_cls.send_packed_command = send_packed_command
+    async_cls.send_packed_command = asend_packed_command
 
 
 def stats_view(request: HttpRequest) -> JsonResponse:
@@ -91,14 +135,15 @@ class CountRequestsMiddleware:
     @staticmethod
     def _start() -> list[int]:
         _bump("started")
-        counter = [0]
-        _request_queries.set(counter)
+        counter = [0, 0]
+        _request_counts.set(counter)
         return counter
 
     @staticmethod
     def _record(response: HttpResponse, counter: list[int]) -> None:
         with _lock:
             _counts["requests"] += 1
-            _counts["queries"] += counter[0]
+            _counts["queries"] += counter[QUERIES]
+            _counts["redis_round_trips"] += counter[ROUND_TRIPS]
             if not 200 <= response.status_code < 300:
                 _counts["non_2xx"] += 1

@@ -149,7 +149,7 @@ def run_contender(
                 summary = data.get("error") or (
                     f"{data['requests_per_s']:.0f} req/s, "
                     f"{data['db_queries_per_request']:.2f} q/req, "
-                    f"{data['redis_commands_per_request']:.2f} redis/req"
+                    f"{data['redis_round_trips_per_request']:.2f} redis RTT/req"
                 )
                 print(
                     f"[{contender.row}] {contender.name:<20} {scenario:<11} {summary} "

@@ -87,14 +87,18 @@ def measured(server: Server, redis: RespClient, action: Any) -> dict[str, Any]:
     after = redis.commandstats()
     stats = server.stats()
     commands = commands_between(before, after)
-    # DB queries are attributed per completed request; Redis commands can only be counted server-wide,
-    # so they are divided by requests started (requests cut off at the end of the phase did some work).
+    served = max(stats["requests"], 1)
     result.update(
         server_requests=stats["requests"],
         server_requests_started=stats["started"],
         unattributed_queries=stats["unattributed_queries"],
+        unattributed_redis_round_trips=stats["unattributed_redis_round_trips"],
         non_2xx=stats["non_2xx"],
-        db_queries_per_request=stats["queries"] / max(stats["requests"], 1),
+        # Attributed per completed request, in the server process (benchmarks/app/stats.py).
+        db_queries_per_request=stats["queries"] / served,
+        redis_round_trips_per_request=stats["redis_round_trips"] / served,
+        # Server-wide; requests cut off at the end of the phase did part of their work, so this
+        # is divided by requests started (an underestimate for slow rows, exact when few are cut).
         redis_commands_per_request=sum(commands.values()) / max(stats["started"], 1),
         redis_commands=commands,
     )

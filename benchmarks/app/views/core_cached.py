@@ -13,7 +13,6 @@ below fails with ImportError and the orchestrator skips rows 4 and 5 with that m
 from __future__ import annotations
 
 from adrf_caching.viewsets import ModelViewSetCached
-
 from benchmarks.app.models import Post
 from benchmarks.app.serializers import PostSerializer
 from benchmarks.app.views._routes import viewset_routes

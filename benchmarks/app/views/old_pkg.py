@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 from adrf_caching.viewsets import ModelViewSetCached
-
 from benchmarks.app.models import Post
 from benchmarks.app.serializers import PostSerializer
 from benchmarks.app.views._routes import viewset_routes
