@@ -196,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     wrk = ensure_wrk()
     load = LoadGen(wrk, venvs.python("main"), venvs.pythonpath("main"), args.threads, args.connections)
     private = None if args.redis_url else PrivateRedis.start()
-    redis_url = args.redis_url or (private.url if private else "redis://127.0.0.1:6379/15")
+    # Without a redis-server binary: REDIS_URL (as CI exports it) or db 15 of the local server.
+    fallback = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    redis_url = args.redis_url or (private.url if private else fallback)
     port = free_port()
     database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     print(
