@@ -1,0 +1,1 @@
+"""One module per contender, each exporting ``urlpatterns`` with ``/posts/`` and ``/posts/<pk>/``."""

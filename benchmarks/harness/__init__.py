@@ -1,0 +1,1 @@
+"""The orchestrator (stdlib only): virtualenvs, Redis, servers, load generators, report."""
