@@ -18,7 +18,6 @@ from django.db import connection
 from django.test import AsyncClient, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from adrf_caching.store import get_store
 from tests.redis_server import RedisServer
 from tests.testapp.models import Author, Post, Tag
 
@@ -137,24 +136,3 @@ async def count_queries() -> AsyncIterator[Counter]:
             counter.calls = [q["sql"] for q in context.captured_queries]
 
         await sync_to_async(close)()
-
-
-@pytest.fixture
-def cache_calls() -> Iterator[Counter]:
-    """Count the library's calls to its cache backend (one call = one round trip on Redis)."""
-    counter = Counter()
-    backend = get_store().backend
-    originals = {}
-    for name in ("aget_many", "aset", "aadd", "aset_many", "adelete", "set_many"):
-        original = getattr(backend, name)
-        originals[name] = original
-
-        def counting(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
-            counter.value += 1
-            counter.calls.append(_name)
-            return _original(*args, **kwargs)
-
-        setattr(backend, name, counting)
-    yield counter
-    for name in originals:
-        delattr(backend, name)

@@ -165,3 +165,17 @@ async def test_cached_wraps_actions_a_view_writes_itself(locmem, posts, client):
     created = await client.post("/hand-written/", {"title": "hand"}, content_type="application/json")
     assert created.status_code == 201
     assert b"hand" in (await client.get("/hand-written/")).content
+
+
+def test_loading_the_app_does_not_import_drf_views():
+    """INSTALLED_APPS imports the package while apps load; DRF's views read settings that may import models."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); "
+        "assert 'rest_framework.views' not in sys.modules and 'adrf.views' not in sys.modules, 'too early'"
+    )
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,6 +1,7 @@
 """Typed, fully asynchronous, per-user versioned caching for ADRF views and viewsets."""
 
-from adrf_caching.factory import cache_mixins_for, cached
+from typing import TYPE_CHECKING, Any
+
 from adrf_caching.invalidation import (
     ainvalidate_all,
     ainvalidate_model,
@@ -30,3 +31,17 @@ __all__ = [
 ]
 
 __version__ = "1.0.0.dev0"
+
+if TYPE_CHECKING:
+    from adrf_caching.factory import cache_mixins_for, cached
+
+
+def __getattr__(name: str) -> Any:
+    # cached() needs ADRF's views, and importing those reads DRF's settings (authentication
+    # classes and all). Django imports this package while it loads INSTALLED_APPS, when such
+    # imports may fail: load the factory on first use instead.
+    if name in ("cached", "cache_mixins_for"):
+        from adrf_caching import factory
+
+        return getattr(factory, name)
+    raise AttributeError(f"module 'adrf_caching' has no attribute {name!r}")

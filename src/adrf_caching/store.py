@@ -12,11 +12,12 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -38,6 +39,11 @@ class CacheStore:
 
     def __init__(self, backend: AsyncCache, failure_threshold: int, cool_down: float) -> None:
         self.backend = backend
+        # Django's BaseCache.aget_many/aset_many await one aget/aset per key: a thread hop and,
+        # on Django's RedisCache, a round trip each. One hop into the sync get_many/set_many is
+        # one MGET/pipeline instead. Backends with their own async versions keep them.
+        self._aget_many: Callable[..., Awaitable[dict[str, Any]]] = _async_many(backend, "aget_many", "get_many")
+        self._aset_many: Callable[..., Awaitable[list[str]]] = _async_many(backend, "aset_many", "set_many")
         self.failure_threshold = failure_threshold
         self.cool_down = cool_down
         self._failures = 0
@@ -74,7 +80,7 @@ class CacheStore:
         if self._unflushed and not await self._flush():
             return None
         try:
-            found = await self.backend.aget_many(keys)
+            found = await self._aget_many(keys)
         except Exception as exc:
             self._failed("read", exc)
             return None
@@ -94,7 +100,7 @@ class CacheStore:
             try:
                 for key in missing:
                     await self.backend.aadd(key, new_token(), timeout=None)
-                found = {**found, **await self.backend.aget_many(missing)}
+                found = {**found, **await self._aget_many(missing)}
             except Exception as exc:
                 self._failed("version read", exc)
                 return None
@@ -146,7 +152,7 @@ class CacheStore:
         if not owed:
             return
         try:
-            refused = await self.backend.aset_many(_tokens(owed), timeout=None)
+            refused = await self._aset_many(_tokens(owed), timeout=None)
         except Exception as exc:
             self._unflushed = owed
             self._failed("version bump", exc)
@@ -169,6 +175,12 @@ class CacheStore:
     async def _flush(self) -> bool:
         await self.bump(())
         return not self._unflushed
+
+
+def _async_many(backend: Any, async_name: str, sync_name: str) -> Any:
+    if getattr(type(backend), async_name, None) is getattr(BaseCache, async_name):
+        return sync_to_async(getattr(backend, sync_name))
+    return getattr(backend, async_name)
 
 
 def _tokens(keys: Iterable[str]) -> dict[str, Any]:
