@@ -327,6 +327,12 @@ class AsyncRedisCache(BaseCache):
     def _sync(self) -> Any:
         return _sync_client(self._config)
 
+    def validate_key(self, key: str) -> None:
+        """Redis takes any key: skip BaseCache's memcached-portability scan of every character.
+
+        That scan costs ~4 us a key, and a cached read asks for several keys on every hit.
+        """
+
     def get_backend_timeout(self, timeout: Any = DEFAULT_TIMEOUT) -> int | None:
         """As Django's ``RedisCache``: ``None`` never expires, zero or less deletes."""
         if timeout is DEFAULT_TIMEOUT:
