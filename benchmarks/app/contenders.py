@@ -110,6 +110,17 @@ CONTENDERS: tuple[Contender, ...] = (
         False,
         True,
     ),
+    # Not in the list: what any cache built on an ADRF view can reach at best.
+    Contender(
+        10,
+        "adrf-floor",
+        "reference: ADRF APIView, bytes from memory",
+        "main",
+        "adrf_floor",
+        "none",
+        False,
+        False,
+    ),
 )
 
 BY_NAME: dict[str, Contender] = {c.name: c for c in CONTENDERS}

@@ -89,6 +89,14 @@ def targets(results: Results) -> list[str]:
 
     check("hit req/s row5 / row2 >= 0.8", r5 / r2 if r5 and r2 else None, bool(r5 and r2 and r5 / r2 >= 0.8))
     check("hit req/s row5 / row3 >= 5", r5 / r3 if r5 and r3 else None, bool(r5 and r3 and r5 / r3 >= 5))
+    r10 = _rps(results, 10, hits)
+    lines.append(
+        f"  {'bound: row10 (ADRF view, no cache) / row2':<52} {'n/a' if not (r10 and r2) else f'{r10 / r2:8.2f}'}"
+    )
+    lines.append(
+        f"  {'hit req/s row5 / row10 (share of the ADRF ceiling)':<52} "
+        f"{'n/a' if not (r5 and r10) else f'{r5 / r10:8.2f}'}"
+    )
     for row in (4, 6, 7, 8):
         other = _rps(results, row, hits)
         value = other / r5 if other and r5 else None
