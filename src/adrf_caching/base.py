@@ -99,7 +99,7 @@ class CacheMixin(_ViewBase):
         _wrap_handlers(cls)
         # adrf's ViewSet.view_is_async walks every member of the class on every request
         # (~0.1 ms); a class's handlers do not change after its creation, so answer once.
-        cls.view_is_async = bool(super(CacheMixin, cls).view_is_async)
+        cls.view_is_async = bool(super().view_is_async)
 
     if not TYPE_CHECKING:
         # Transparent overrides, hidden from type checkers so that the ADRF base's signatures
