@@ -16,9 +16,10 @@ from benchmarks.harness import report, venvs
 from benchmarks.harness.loadgen import LoadGen, ensure_wrk
 from benchmarks.harness.netutil import free_port
 from benchmarks.harness.paths import CORE_SRC, REPO_ROOT, RESULTS_DIR
-from benchmarks.harness.redis_server import PrivateRedis, RespClient
+from benchmarks.harness.redis_server import RespClient
 from benchmarks.harness.scenarios import ALL_SCENARIOS, LIST_PATHS, Timing, applies, run_scenario
 from benchmarks.harness.server import Server
+from tests.redis_server import RedisServer, redis_server_binary
 
 MISSING_DEPENDENCY = 3
 # Rows that must run in smoke mode (CI); the others may be skipped while their dependency is missing.
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         venvs.ensure("old")
     wrk = ensure_wrk()
     load = LoadGen(wrk, venvs.python("main"), venvs.pythonpath("main"), args.threads, args.connections)
-    private = None if args.redis_url else PrivateRedis.start()
+    private = None if args.redis_url or redis_server_binary() is None else RedisServer()
     # Without a redis-server binary: REDIS_URL (as CI exports it) or db 15 of the local server.
     fallback = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
     redis_url = args.redis_url or (private.url if private else fallback)

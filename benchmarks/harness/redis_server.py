@@ -1,16 +1,10 @@
-"""A private redis-server (so INFO commandstats only sees the benchmark) and a tiny RESP client."""
+"""A tiny RESP client for the stdlib-only orchestrator (the private server is tests/redis_server.py's)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
-
-from benchmarks.harness.netutil import free_port
 
 
 class RespClient:
@@ -82,52 +76,3 @@ def commands_between(before: dict[str, int], after: dict[str, int]) -> dict[str,
     """Per-command call deltas, without the INFO calls the harness itself makes."""
     delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     return {name: n for name, n in sorted(delta.items()) if n and name != "info"}
-
-
-@dataclass
-class PrivateRedis:
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    @classmethod
-    def start(cls) -> PrivateRedis | None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            return None
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-                "--loglevel",
-                "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        server = cls(port, process)
-        for _ in range(100):
-            try:
-                RespClient(server.url).close()
-                return server
-            except OSError:
-                time.sleep(0.05)
-        server.stop()
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)

@@ -10,19 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from adrf.views import APIView
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import HttpResponse
 from django.urls import path
 
 from benchmarks.app import payloads
-
-_PAYLOADS = payloads.load()
-
-
-def _respond(key: str) -> HttpResponse:
-    body = _PAYLOADS.get(key)
-    if body is None:
-        return HttpResponseNotFound()
-    return HttpResponse(body, content_type="application/json")
+from benchmarks.app.views.floor import _respond
 
 
 class PostList(APIView):
