@@ -10,7 +10,8 @@ import redis
 from django.conf import settings
 from django.test import AsyncClient, override_settings
 
-from adrf_caching.backends.redis import AsyncRedisCache, _slot_groups
+from adrf_caching.backends.clients import slot_groups
+from adrf_caching.backends.redis import AsyncRedisCache
 from tests.conftest import auth
 from tests.redis_server import redis_server_binary
 
@@ -66,7 +67,7 @@ def make(cluster: RedisClusterServers) -> AsyncRedisCache:
 async def test_cluster_api_across_and_within_slots(cluster, nodes):
     cache = make(cluster)
     spread = {f"key-{n}": f"value-{n}" for n in range(20)}  # keys in many slots on all masters
-    assert len(_slot_groups(f":1:{k}" for k in spread)) > 3
+    assert len(slot_groups(f":1:{k}" for k in spread)) > 3
     await cache.aset_many(spread, timeout=None)
     await cache.aset_many({f"ttl-{n}": n for n in range(10)}, timeout=60)
     assert await cache.aget_many(list(spread)) == spread

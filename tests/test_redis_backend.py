@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.test import AsyncClient, override_settings
 
-from adrf_caching.backends import redis as native
+from adrf_caching.backends import clients
 from adrf_caching.backends.redis import AsyncRedisCache
 from adrf_caching.store import get_store
 from tests.conftest import auth
@@ -223,9 +223,9 @@ async def test_backend_instances_share_the_loops_client(server, raw):
     first, second = make(server.url), make(server.url)
     await first.aget("x")
     await second.aget("x")
-    handles = native._async_clients[first._config]
+    handles = clients._async_clients[first._config]
     assert len(handles) == 1
-    assert handles[asyncio.get_running_loop()] is await native._async_handle(second._config)
+    assert handles[asyncio.get_running_loop()] is await clients.async_handle(second._config)
     assert not any("pool" in name or "client" in name for name in vars(first))
 
 
@@ -234,13 +234,13 @@ def test_each_event_loop_gets_its_own_pool_and_a_closed_loops_pool_is_dropped(se
 
     async def use() -> Any:
         await cache.aset("k", "v")
-        return await native._async_handle(cache._config)
+        return await clients.async_handle(cache._config)
 
     first = asyncio.run(use())
     second = asyncio.run(use())
     assert first is not second
     assert first.client.connection_pool is not second.client.connection_pool
-    assert len(native._async_clients[cache._config]) == 0  # asyncio.run's shutdown closed and removed both
+    assert len(clients._async_clients[cache._config]) == 0  # asyncio.run's shutdown closed and removed both
 
     loop = asyncio.new_event_loop()  # a loop closed without finalising async generators
     third = loop.run_until_complete(use())
@@ -253,7 +253,7 @@ async def test_hiredis_parses_replies_when_installed(server, raw):
     pytest.importorskip("hiredis")
     cache = make(server.url)
     await cache.aget("x")
-    pool = (await native._async_handle(cache._config)).client.connection_pool
+    pool = (await clients.async_handle(cache._config)).client.connection_pool
     connection = await pool.get_connection()
     try:
         assert type(connection._parser).__name__ == "_AsyncHiredisParser"

@@ -5,7 +5,7 @@ hop per call, and a new connection per request under ASGI (``caches`` is context
 request builds its own backend instance). This backend instead:
 
 * runs every ``a*`` method natively on ``redis.asyncio`` in the calling event loop;
-* keeps clients in a module-level registry keyed by the configuration and, for async clients,
+* keeps clients in a module-level registry (``adrf_caching.backends.clients``) keyed by the configuration and, for async clients,
   by the event loop: one pool per process and loop, shared by every backend instance. A pool
   is never used from another loop, and the pool of a loop that closed is dropped;
 * keeps one thread-safe sync client per process and configuration for the sync methods
@@ -27,33 +27,24 @@ slots go through one cluster pipeline (one round trip per node, in parallel).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import threading
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlparse
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
-from django.core.exceptions import ImproperlyConfigured
 
+from adrf_caching.backends.clients import (
+    ClientConfig,
+    aclose_connections,
+    async_handle,
+    close_connections,
+    slot_groups,
+    sync_client,
+)
 from adrf_caching.backends.serializers import DamagedValue, SignedSerializer
 
 __all__ = ["AsyncRedisCache", "aclose_connections", "close_connections"]
 
 T = TypeVar("T")
-
-_DEFAULTS: dict[str, Any] = {
-    "socket_timeout": 0.25,
-    "socket_connect_timeout": 0.25,
-    "max_connections": 50,
-    "pool_timeout": 0.5,
-    "cluster": False,
-    "db": None,
-    "health_check_interval": 0,
-}
 
 # Atomic "increment only if present" (Django's incr raises ValueError on a missing key).
 _INCR_IF_PRESENT = """
@@ -64,239 +55,6 @@ return false
 """
 
 
-@dataclass(frozen=True)
-class _Config:
-    servers: tuple[str, ...]
-    cluster: bool
-    db: int | None
-    socket_timeout: float | None
-    socket_connect_timeout: float | None
-    max_connections: int
-    pool_timeout: float | None
-    health_check_interval: float
-    extra: tuple[tuple[str, Any], ...]  # passed to redis-py as they are
-
-    @classmethod
-    def parse(cls, server: str | Iterable[str], options: Mapping[str, Any]) -> _Config:
-        if isinstance(server, str):
-            servers = tuple(part.strip() for part in server.replace(";", ",").split(",") if part.strip())
-        else:
-            servers = tuple(server)
-        if not servers:
-            raise ImproperlyConfigured("AsyncRedisCache needs a LOCATION such as 'redis://127.0.0.1:6379/0'.")
-        given = {**_DEFAULTS, **options}
-        if not given["cluster"] and len(servers) > 1:
-            raise ImproperlyConfigured(
-                "AsyncRedisCache takes one LOCATION (several only as cluster startup nodes, "
-                "with OPTIONS={'cluster': True})."
-            )
-        max_connections = int(given["max_connections"])
-        if max_connections < 1:
-            raise ImproperlyConfigured("AsyncRedisCache OPTIONS['max_connections'] must be at least 1.")
-        extra = tuple(sorted((name, value) for name, value in given.items() if name not in _DEFAULTS))
-        return cls(
-            servers=servers,
-            cluster=bool(given["cluster"]),
-            db=None if given["db"] is None else int(given["db"]),
-            socket_timeout=given["socket_timeout"],
-            socket_connect_timeout=given["socket_connect_timeout"],
-            max_connections=max_connections,
-            pool_timeout=given["pool_timeout"],
-            health_check_interval=given["health_check_interval"],
-            extra=extra,
-        )
-
-    def connection_kwargs(self, retry: Any) -> dict[str, Any]:
-        kwargs = {
-            "socket_timeout": self.socket_timeout,
-            "socket_connect_timeout": self.socket_connect_timeout,
-            "health_check_interval": self.health_check_interval,
-            "retry_on_timeout": False,
-            "retry": retry,
-            **dict(self.extra),
-        }
-        if self.db is not None:
-            kwargs["db"] = self.db
-        return kwargs
-
-    def cluster_nodes(self, node_class: Callable[[str, int], Any]) -> tuple[list[Any], dict[str, Any]]:
-        nodes: list[Any] = []
-        credentials: dict[str, Any] = {}
-        for url in self.servers:
-            parsed = urlparse(url if "://" in url else f"redis://{url}")
-            nodes.append(node_class(parsed.hostname or "127.0.0.1", parsed.port or 6379))
-            if parsed.username:
-                credentials["username"] = unquote(parsed.username)
-            if parsed.password:
-                credentials["password"] = unquote(parsed.password)
-            if parsed.scheme == "rediss":
-                credentials["ssl"] = True
-        return nodes, credentials
-
-
-# -- the client registry: per process, per configuration, and per event loop for async ----------
-
-
-@dataclass
-class _AsyncHandle:
-    client: Any  # redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
-    cluster: bool
-    limiter: asyncio.Semaphore | None  # cluster only: redis-py's cluster nodes raise past max_connections
-    pool_timeout: float | None
-    closer: Any = None  # an async generator the loop finalises on shutdown (see _closer)
-    abandoned: bool = False
-
-
-_lock = threading.Lock()
-_async_clients: dict[_Config, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncHandle]] = {}
-_sync_clients: dict[_Config, Any] = {}
-
-
-def _forget_all() -> None:
-    """After ``fork``: the parent's sockets and loops are not ours; start afresh."""
-    _async_clients.clear()
-    _sync_clients.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_all)
-
-
-def _no_retry() -> tuple[Any, Any]:
-    from redis.asyncio.retry import Retry as AsyncRetry
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return AsyncRetry(NoBackoff(), 0), Retry(NoBackoff(), 0)
-
-
-def _new_async_handle(config: _Config) -> _AsyncHandle:
-    async_retry, _ = _no_retry()
-    kwargs = config.connection_kwargs(async_retry)
-    if config.cluster:
-        from redis.asyncio.cluster import ClusterNode, RedisCluster
-
-        nodes, credentials = config.cluster_nodes(ClusterNode)
-        kwargs.pop("db", None)  # a cluster has database 0 only
-        kwargs.pop("retry_on_timeout", None)
-        client = RedisCluster(
-            startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
-        )
-        limiter = asyncio.Semaphore(config.max_connections)
-        return _AsyncHandle(client, True, limiter, config.pool_timeout)
-    from redis.asyncio import BlockingConnectionPool, Redis
-
-    pool = BlockingConnectionPool.from_url(
-        config.servers[0], max_connections=config.max_connections, timeout=config.pool_timeout, **kwargs
-    )
-    return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout)  # owns its pool
-
-
-async def _closer(
-    loop: asyncio.AbstractEventLoop, config: _Config, handle: _AsyncHandle
-) -> AsyncIterator[None]:
-    """Started once per handle: the loop's ``shutdown_asyncgens`` (``asyncio.run``, uvicorn,
-    pytest-asyncio) finalises it while the loop still runs, which closes the pool cleanly."""
-    try:
-        yield
-    finally:
-        clients = _async_clients.get(config)
-        if clients is not None and clients.get(loop) is handle:
-            del clients[loop]
-        if not handle.abandoned:
-            await handle.client.aclose()
-
-
-def _abandon(handle: _AsyncHandle) -> None:
-    """Forget the handle of a loop that closed without finalising its async generators: finish
-    ``_closer`` here (it awaits nothing then), so the garbage collector does not ask a closed loop
-    to finalise it. Its sockets are closed when collected."""
-    handle.abandoned = True
-    if handle.closer is not None:
-        with contextlib.suppress(StopIteration, RuntimeError):
-            handle.closer.aclose().send(None)
-
-
-async def _async_handle(config: _Config) -> _AsyncHandle:
-    loop = asyncio.get_running_loop()
-    clients = _async_clients.get(config)
-    if clients is not None:
-        handle = clients.get(loop)
-        if handle is not None:
-            return handle
-    with _lock:
-        clients = _async_clients.setdefault(config, weakref.WeakKeyDictionary())
-        for old in [old for old in clients if old.is_closed()]:
-            _abandon(clients.pop(old))  # a loop that closed without shutting its async generators down
-        handle = clients.get(loop)
-        if handle is None:
-            handle = clients[loop] = _new_async_handle(config)
-            handle.closer = _closer(loop, config, handle)
-        else:
-            return handle
-    await handle.closer.__anext__()  # registers it with the loop's async generator hooks
-    return handle
-
-
-def _sync_client(config: _Config) -> Any:
-    client = _sync_clients.get(config)
-    if client is not None:
-        return client
-    with _lock:
-        client = _sync_clients.get(config)
-        if client is None:
-            _, retry = _no_retry()
-            kwargs = config.connection_kwargs(retry)
-            if config.cluster:
-                from redis.cluster import ClusterNode, RedisCluster
-
-                nodes, credentials = config.cluster_nodes(ClusterNode)
-                kwargs.pop("db", None)
-                kwargs.pop("retry_on_timeout", None)
-                client = RedisCluster(
-                    startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
-                )
-            else:
-                from redis import BlockingConnectionPool, Redis
-
-                pool = BlockingConnectionPool.from_url(
-                    config.servers[0],
-                    max_connections=config.max_connections,
-                    timeout=config.pool_timeout,
-                    **kwargs,
-                )
-                client = Redis(connection_pool=pool)
-            _sync_clients[config] = client
-    return client
-
-
-async def aclose_connections() -> None:
-    """Close this event loop's pools (for shutdown hooks; loops that shut down cleanly need not)."""
-    loop = asyncio.get_running_loop()
-    for clients in list(_async_clients.values()):
-        handle = clients.pop(loop, None)
-        if handle is not None:
-            await handle.client.aclose()
-
-
-def close_connections() -> None:
-    """Close the process's sync pools."""
-    with _lock:
-        clients = list(_sync_clients.values())
-        _sync_clients.clear()
-    for client in clients:
-        client.close()
-
-
-def _slot_groups(keys: Iterable[str]) -> dict[int, list[str]]:
-    from redis.crc import key_slot
-
-    groups: dict[int, list[str]] = {}
-    for key in keys:
-        groups.setdefault(key_slot(key.encode()), []).append(key)
-    return groups
-
-
 # -- the backend -----------------------------------------------------------------------------------
 
 
@@ -305,7 +63,7 @@ class AsyncRedisCache(BaseCache):
 
     def __init__(self, server: str | Iterable[str], params: dict[str, Any]) -> None:
         super().__init__(params)
-        self._config = _Config.parse(server, params.get("OPTIONS") or {})
+        self._config = ClientConfig.parse(server, params.get("OPTIONS") or {})
         self._serializer = SignedSerializer()
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -314,7 +72,7 @@ class AsyncRedisCache(BaseCache):
         return self._config.cluster
 
     async def _run(self, operation: Callable[[Any], Awaitable[T]]) -> T:
-        handle = await _async_handle(self._config)
+        handle = await async_handle(self._config)
         if handle.limiter is None:
             return await operation(handle.client)
         await asyncio.wait_for(handle.limiter.acquire(), handle.pool_timeout)
@@ -325,7 +83,7 @@ class AsyncRedisCache(BaseCache):
 
     @property
     def _sync(self) -> Any:
-        return _sync_client(self._config)
+        return sync_client(self._config)
 
     def validate_key(self, key: str) -> None:
         """Redis takes any key: skip BaseCache's memcached-portability scan of every character.
@@ -374,7 +132,7 @@ class AsyncRedisCache(BaseCache):
         return self._found(names, await self._run(lambda client: self._amget(client, list(names))))
 
     async def _amget(self, client: Any, names: list[str]) -> list[bytes | None]:
-        if self.is_cluster and len(_slot_groups(names)) > 1:
+        if self.is_cluster and len(slot_groups(names)) > 1:
             return list(await client.mget_nonatomic(names))
         return list(await client.mget(names))
 
@@ -419,7 +177,7 @@ class AsyncRedisCache(BaseCache):
         return []
 
     async def _awrite_many(self, client: Any, encoded: dict[str, bytes], seconds: int | None) -> None:
-        groups = _slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
+        groups = slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
         if seconds is None and len(groups) == 1:
             await client.mset(encoded)  # one command
             return
@@ -469,7 +227,7 @@ class AsyncRedisCache(BaseCache):
         if not names:
             return {}
         client, listed = self._sync, list(names)
-        if self.is_cluster and len(_slot_groups(listed)) > 1:
+        if self.is_cluster and len(slot_groups(listed)) > 1:
             return self._found(names, client.mget_nonatomic(listed))
         return self._found(names, client.mget(listed))
 
@@ -506,7 +264,7 @@ class AsyncRedisCache(BaseCache):
         if seconds == 0:
             client.delete(*encoded)
             return []
-        groups = _slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
+        groups = slot_groups(encoded) if self.is_cluster else {0: list(encoded)}
         if seconds is None and len(groups) == 1:
             client.mset(encoded)
             return []

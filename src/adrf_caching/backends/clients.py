@@ -1,0 +1,263 @@
+"""Redis clients for ``AsyncRedisCache``: its configuration, and a registry of clients per process.
+
+Clients live here, not on backend instances: Django builds a backend per request under ASGI
+(``caches`` is context-local). Async clients are kept per configuration *and* event loop (a pool
+is never used from another loop; the pool of a loop that shuts down is closed with it, one whose
+loop was closed without that is dropped); sync clients per configuration. After ``fork`` a child
+starts with none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["ClientConfig", "aclose_connections", "async_handle", "close_connections", "slot_groups", "sync_client"]
+
+_DEFAULTS: dict[str, Any] = {
+    "socket_timeout": 0.25,
+    "socket_connect_timeout": 0.25,
+    "max_connections": 50,
+    "pool_timeout": 0.5,
+    "cluster": False,
+    "db": None,
+    "health_check_interval": 0,
+}
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    servers: tuple[str, ...]
+    cluster: bool
+    db: int | None
+    socket_timeout: float | None
+    socket_connect_timeout: float | None
+    max_connections: int
+    pool_timeout: float | None
+    health_check_interval: float
+    extra: tuple[tuple[str, Any], ...]  # passed to redis-py as they are
+
+    @classmethod
+    def parse(cls, server: str | Iterable[str], options: Mapping[str, Any]) -> ClientConfig:
+        if isinstance(server, str):
+            servers = tuple(part.strip() for part in server.replace(";", ",").split(",") if part.strip())
+        else:
+            servers = tuple(server)
+        if not servers:
+            raise ImproperlyConfigured("AsyncRedisCache needs a LOCATION such as 'redis://127.0.0.1:6379/0'.")
+        given = {**_DEFAULTS, **options}
+        if not given["cluster"] and len(servers) > 1:
+            raise ImproperlyConfigured(
+                "AsyncRedisCache takes one LOCATION (several only as cluster startup nodes, "
+                "with OPTIONS={'cluster': True})."
+            )
+        max_connections = int(given["max_connections"])
+        if max_connections < 1:
+            raise ImproperlyConfigured("AsyncRedisCache OPTIONS['max_connections'] must be at least 1.")
+        extra = tuple(sorted((name, value) for name, value in given.items() if name not in _DEFAULTS))
+        return cls(
+            servers=servers,
+            cluster=bool(given["cluster"]),
+            db=None if given["db"] is None else int(given["db"]),
+            socket_timeout=given["socket_timeout"],
+            socket_connect_timeout=given["socket_connect_timeout"],
+            max_connections=max_connections,
+            pool_timeout=given["pool_timeout"],
+            health_check_interval=given["health_check_interval"],
+            extra=extra,
+        )
+
+    def connection_kwargs(self, retry: Any) -> dict[str, Any]:
+        kwargs = {
+            "socket_timeout": self.socket_timeout,
+            "socket_connect_timeout": self.socket_connect_timeout,
+            "health_check_interval": self.health_check_interval,
+            "retry_on_timeout": False,
+            "retry": retry,
+            **dict(self.extra),
+        }
+        if self.db is not None:
+            kwargs["db"] = self.db
+        return kwargs
+
+    def cluster_nodes(self, node_class: Callable[[str, int], Any]) -> tuple[list[Any], dict[str, Any]]:
+        nodes: list[Any] = []
+        credentials: dict[str, Any] = {}
+        for url in self.servers:
+            parsed = urlparse(url if "://" in url else f"redis://{url}")
+            nodes.append(node_class(parsed.hostname or "127.0.0.1", parsed.port or 6379))
+            if parsed.username:
+                credentials["username"] = unquote(parsed.username)
+            if parsed.password:
+                credentials["password"] = unquote(parsed.password)
+            if parsed.scheme == "rediss":
+                credentials["ssl"] = True
+        return nodes, credentials
+
+
+# -- the client registry: per process, per configuration, and per event loop for async ----------
+
+
+@dataclass
+class _AsyncHandle:
+    client: Any  # redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+    cluster: bool
+    limiter: asyncio.Semaphore | None  # cluster only: redis-py's cluster nodes raise past max_connections
+    pool_timeout: float | None
+    closer: Any = None  # an async generator the loop finalises on shutdown (see _closer)
+    abandoned: bool = False
+
+
+_lock = threading.Lock()
+_async_clients: dict[ClientConfig, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncHandle]] = {}
+_sync_clients: dict[ClientConfig, Any] = {}
+
+
+def _forget_all() -> None:
+    """After ``fork``: the parent's sockets and loops are not ours; start afresh."""
+    _async_clients.clear()
+    _sync_clients.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_all)
+
+
+def _no_retry() -> tuple[Any, Any]:
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return AsyncRetry(NoBackoff(), 0), Retry(NoBackoff(), 0)
+
+
+def _new_async_handle(config: ClientConfig) -> _AsyncHandle:
+    async_retry, _ = _no_retry()
+    kwargs = config.connection_kwargs(async_retry)
+    if config.cluster:
+        from redis.asyncio.cluster import ClusterNode, RedisCluster
+
+        nodes, credentials = config.cluster_nodes(ClusterNode)
+        kwargs.pop("db", None)  # a cluster has database 0 only
+        kwargs.pop("retry_on_timeout", None)
+        client = RedisCluster(startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs)
+        limiter = asyncio.Semaphore(config.max_connections)
+        return _AsyncHandle(client, True, limiter, config.pool_timeout)
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    pool = BlockingConnectionPool.from_url(
+        config.servers[0], max_connections=config.max_connections, timeout=config.pool_timeout, **kwargs
+    )
+    return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout)  # owns its pool
+
+
+async def _closer(loop: asyncio.AbstractEventLoop, config: ClientConfig, handle: _AsyncHandle) -> AsyncIterator[None]:
+    """Started once per handle: the loop's ``shutdown_asyncgens`` (``asyncio.run``, uvicorn,
+    pytest-asyncio) finalises it while the loop still runs, which closes the pool cleanly."""
+    try:
+        yield
+    finally:
+        clients = _async_clients.get(config)
+        if clients is not None and clients.get(loop) is handle:
+            del clients[loop]
+        if not handle.abandoned:
+            await handle.client.aclose()
+
+
+def _abandon(handle: _AsyncHandle) -> None:
+    """Forget the handle of a loop that closed without finalising its async generators: finish
+    ``_closer`` here (it awaits nothing then), so the garbage collector does not ask a closed loop
+    to finalise it. Its sockets are closed when collected."""
+    handle.abandoned = True
+    if handle.closer is not None:
+        with contextlib.suppress(StopIteration, RuntimeError):
+            handle.closer.aclose().send(None)
+
+
+async def async_handle(config: ClientConfig) -> _AsyncHandle:
+    loop = asyncio.get_running_loop()
+    clients = _async_clients.get(config)
+    if clients is not None:
+        handle = clients.get(loop)
+        if handle is not None:
+            return handle
+    with _lock:
+        clients = _async_clients.setdefault(config, weakref.WeakKeyDictionary())
+        for old in [old for old in clients if old.is_closed()]:
+            _abandon(clients.pop(old))  # a loop that closed without shutting its async generators down
+        handle = clients.get(loop)
+        if handle is None:
+            handle = clients[loop] = _new_async_handle(config)
+            handle.closer = _closer(loop, config, handle)
+        else:
+            return handle
+    await handle.closer.__anext__()  # registers it with the loop's async generator hooks
+    return handle
+
+
+def sync_client(config: ClientConfig) -> Any:
+    client = _sync_clients.get(config)
+    if client is not None:
+        return client
+    with _lock:
+        client = _sync_clients.get(config)
+        if client is None:
+            _, retry = _no_retry()
+            kwargs = config.connection_kwargs(retry)
+            if config.cluster:
+                from redis.cluster import ClusterNode, RedisCluster
+
+                nodes, credentials = config.cluster_nodes(ClusterNode)
+                kwargs.pop("db", None)
+                kwargs.pop("retry_on_timeout", None)
+                client = RedisCluster(
+                    startup_nodes=nodes, max_connections=config.max_connections, **credentials, **kwargs
+                )
+            else:
+                from redis import BlockingConnectionPool, Redis
+
+                pool = BlockingConnectionPool.from_url(
+                    config.servers[0],
+                    max_connections=config.max_connections,
+                    timeout=config.pool_timeout,
+                    **kwargs,
+                )
+                client = Redis(connection_pool=pool)
+            _sync_clients[config] = client
+    return client
+
+
+async def aclose_connections() -> None:
+    """Close this event loop's pools (for shutdown hooks; loops that shut down cleanly need not)."""
+    loop = asyncio.get_running_loop()
+    for clients in list(_async_clients.values()):
+        handle = clients.pop(loop, None)
+        if handle is not None:
+            await handle.client.aclose()
+
+
+def close_connections() -> None:
+    """Close the process's sync pools."""
+    with _lock:
+        clients = list(_sync_clients.values())
+        _sync_clients.clear()
+    for client in clients:
+        client.close()
+
+
+def slot_groups(keys: Iterable[str]) -> dict[int, list[str]]:
+    from redis.crc import key_slot
+
+    groups: dict[int, list[str]] = {}
+    for key in keys:
+        groups.setdefault(key_slot(key.encode()), []).append(key)
+    return groups
