@@ -6,8 +6,9 @@ request builds its own backend instance). This backend instead:
 
 * runs every ``a*`` method natively on ``redis.asyncio`` in the calling event loop;
 * keeps clients in a module-level registry (``adrf_caching.backends.clients``) keyed by the
-  configuration and, for async clients, by the event loop: one pool per process and loop, shared by every backend instance. A pool
-  is never used from another loop, and the pool of a loop that closed is dropped;
+  configuration and, for async clients, by the event loop: one pool per process and loop,
+  shared by every backend instance. A pool is never used from another loop, and the pool of a
+  loop that closed is dropped;
 * keeps one thread-safe sync client per process and configuration for the sync methods
   (management commands, admin, ORM signal receivers in worker threads);
 * uses a ``BlockingConnectionPool``: past ``max_connections`` a command waits up to
