@@ -161,15 +161,15 @@ class AsyncRedisCache(BaseCache):
             return added
         return bool(await self._run(lambda client: client.set(name, data, ex=seconds, nx=True)))
 
+    def _encode_many(self, data: Mapping[Any, Any], version: int | None) -> dict[str, bytes]:
+        return {self.make_and_validate_key(key, version=version): self._dumps(value) for key, value in data.items()}
+
     async def aset_many(
         self, data: Mapping[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
         if not data:
             return []
-        encoded = {
-            self.make_and_validate_key(key, version=version): self._dumps(value)
-            for key, value in data.items()
-        }
+        encoded = self._encode_many(data, version)
         seconds = self.get_backend_timeout(timeout)
         if seconds == 0:
             await self._run(lambda client: client.delete(*encoded))
@@ -256,10 +256,7 @@ class AsyncRedisCache(BaseCache):
     ) -> list[Any]:
         if not data:
             return []
-        encoded = {
-            self.make_and_validate_key(key, version=version): self._dumps(value)
-            for key, value in data.items()
-        }
+        encoded = self._encode_many(data, version)
         seconds = self.get_backend_timeout(timeout)
         client = self._sync
         if seconds == 0:
