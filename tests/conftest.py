@@ -50,6 +50,17 @@ def caches_with(alias: str, options: dict[str, Any]) -> dict[str, Any]:
     return {**settings.CACHES, alias: options}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_worker_thread_connections(django_db_setup: None) -> Iterator[None]:
+    """The async tests' ORM runs in asgiref's worker thread: close its connection there before the
+    test database is dropped (PostgreSQL refuses to drop a database that still has a session)."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
     """Each test using it runs once per backend; yields the alias the library caches in."""
