@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from asgiref.sync import sync_to_async
+from django.apps import apps
+from django.core.exceptions import DisallowedHost, ImproperlyConfigured, SynchronousOnlyOperation
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.utils.decorators import classonlymethod
 from django.utils.module_loading import import_string
 from rest_framework.response import Response
 
-from adrf_caching import keys, versions
+from adrf_caching import conditional, dispatch, endpoints, events, headers, keys, observe, versions
 from adrf_caching.conf import CachingSettings, caching_settings
-from adrf_caching.dependencies import view_model_labels
 from adrf_caching.entries import Entry, decode, encode
 from adrf_caching.options import (
     ASYNC_ACTIONS,
@@ -65,6 +67,13 @@ class _Plan:
     entry_key: str
     version_keys: list[str]
     ttl: int
+    endpoint: str  # what learns from this request's miss: the endpoint and its action
+    action: str
+    identity: str  # fingerprint of the authenticated user's row and credentials, part of the stamp
+    known: endpoints.Learned  # what the key and stamp cover: the endpoint's knowledge when planned
+
+    def stamp(self, tokens: list[str], session: str) -> str:
+        return "|".join([*tokens, self.identity, session])
 
 
 if TYPE_CHECKING:
@@ -86,7 +95,6 @@ class CacheMixin(_ViewBase):
     cache_key_builder: ClassVar[KeyBuilder | None] = None
 
     _cache_config: ClassVar[ViewCacheConfig]
-    _cache_labels: ClassVar[frozenset[str] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -94,8 +102,8 @@ class CacheMixin(_ViewBase):
 
         if not issubclass(cls, APIView):
             return  # a mixin of mixins: checked once it meets a view
+        _require_app()
         cls._cache_config = view_cache_config(cls)
-        cls._cache_labels = None
         _wrap_handlers(cls)
         # adrf's ViewSet.view_is_async walks every member of the class on every request
         # (~0.1 ms); a class's handlers do not change after its creation, so answer once.
@@ -113,6 +121,10 @@ class CacheMixin(_ViewBase):
                 return super().as_view(**initkwargs)
             return super().as_view(_async_actions(cls, actions), **initkwargs)
 
+        async def async_dispatch(self, request, *args, **kwargs):
+            """adrf's dispatch; a cached GET runs ``initial()`` on the loop when that is safe (dispatch.py)."""
+            return await dispatch.async_dispatch(self, super().async_dispatch, request, *args, **kwargs)
+
         async def aget_object(self):
             """Within a write, note the object's owners *before* the change (ownership may move)."""
             instance = await super().aget_object()
@@ -128,72 +140,82 @@ class CacheMixin(_ViewBase):
             return "shared-anon" if segment == keys.ANONYMOUS else "shared-auth"
         return segment
 
-    @classmethod
-    def cache_model_labels(cls, view: CacheMixin | None = None) -> frozenset[str]:
-        """Labels of the models the view depends on, worked out on first use."""
-        if cls._cache_labels is None:
-            labels = view_model_labels(cls, cls._cache_config.depends_on)
-            if not labels and view is not None and hasattr(view, "get_queryset"):
-                try:
-                    labels = view_model_labels(
-                        type("_", (), {"queryset": view.get_queryset(), "serializer_class": None}),
-                        cls._cache_config.depends_on,
-                    )
-                except Exception:
-                    labels = frozenset()
-            cls._cache_labels = labels
-        return cls._cache_labels
-
     def _cache_plan(
         self, conf: CachingSettings, action: str, url_kwargs: Mapping[str, object], query: QueryDict
     ) -> _Plan:
+        """Key and versions of this request's entry, from what its endpoint learned so far.
+
+        Raises ``DisallowedHost`` for a host Django refuses (the view then answers uncached)."""
+        request = self.request
         segment = self.cache_segment()
         tag = keys.shard_tag(conf.prefix, segment, conf.shards)
         builder = self.cache_key_builder or _key_builder(conf.key_builder)
-        digest = builder.digest(builder.vary_parts(self.request, self, url_kwargs, query))
-        match = getattr(self.request, "resolver_match", None)
-        # A viewset's routes share its router basename (so a write can reach the detail entry);
-        # any other view is told apart by its URL pattern (one class may be mounted twice).
-        route = getattr(self, "basename", None) or getattr(match, "route", None)
+        match = getattr(request, "resolver_match", None)
+        route = getattr(match, "route", None)
+        basename = getattr(self, "basename", None)
+        # A viewset's routes share its router basename (so a write can reach the detail entry), told
+        # apart by where the router is mounted; any other view by its URL pattern.
+        mount: str | None = route
+        if basename:
+            lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+            mount = f"{basename}@{keys.mount_prefix(route, lookup)}"
         view_class: type = type(self)
-        endpoint = keys.view_id(view_class, route, getattr(match, "namespace", None))
+        endpoint = keys.view_id(view_class, mount, getattr(match, "namespace", None))
+        known = endpoints.learned(endpoint, action, self._cache_config.depends_on_tables)
+        parts = [
+            *builder.vary_parts(request, self, url_kwargs, query),
+            *endpoints.request_parts(request._request, known),
+        ]
         version_keys = [
             f"{tag}:v:{versions.GLOBAL}",
             versions.view_version_key(tag, keys.view_id(view_class)),
-            *(f"{tag}:v:m:{label}" for label in sorted(self.cache_model_labels(self))),
+            *(versions.table_version_key(tag, table) for table in sorted(known.tables)),
         ]
+        identity = ""
         if self._cache_config.scope == "user":
             version_keys.append(versions.user_version_key(tag, segment))
+            identity = keys.identity_fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
         config = self._cache_config
         if config.ttl is not None:
             ttl = config.ttl
         else:
             ttl = conf.ttl_object if action in config.detail_actions else conf.ttl_list
-        return _Plan(keys.entry_key(tag, segment, endpoint, action, digest), version_keys, ttl)
+        entry_key = keys.entry_key(tag, segment, endpoint, action, builder.digest(parts))
+        return _Plan(entry_key, version_keys, ttl, endpoint, action, identity, known)
 
     # -- the read path -------------------------------------------------------------------
     async def cache_read(self, action: str, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """Serve ``action`` from the cache when an entry is current, else run ``handler`` and store."""
         conf = caching_settings()
+        started = time.perf_counter() if events.enabled else 0.0
         if action not in self._cache_config.actions or not conf.enabled or not _cacheable(self.request, conf):
+            if events.enabled:
+                events.bypass(self, action, _bypass_reason(self, action, conf))
             return await handler(*args, **kwargs)
-        plan = self._cache_plan(conf, action, self.kwargs, self.request.query_params)
+        try:
+            plan = self._cache_plan(conf, action, self.kwargs, self.request.query_params)
+        except DisallowedHost:
+            return await handler(*args, **kwargs)  # the view decides what a refused host gets
+        if plan.known.tables & observe.uncommitted_tables():
+            return await handler(*args, **kwargs)  # this transaction's own writes: not in the cache
         store = get_store()
         found = await store.get_many([plan.entry_key, *plan.version_keys])
         tokens = None if found is None else await store.complete_versions(plan.version_keys, found)
         if found is None or tokens is None:
+            if events.enabled:
+                events.bypass(self, action, "unavailable")
             return await _serve_uncached(conf, store.healthy, handler, args, kwargs)
-        stamp = "|".join(tokens)
-        entry = decode(found.get(plan.entry_key))
+        stamp = plan.stamp(tokens, await self._cache_session(plan))
+        entry = decode(found.get(plan.entry_key), plan.entry_key)
         if entry is not None and entry.stamp == stamp:
-            return _labelled(entry.to_response(), conf, "hit")
+            return _hit(self, action, entry, conf, started)
 
         flight = (id(asyncio.get_running_loop()), f"{plan.entry_key}#{stamp}")
         leader = _in_flight.get(flight)
         if leader is not None:
             shared = await asyncio.shield(leader)
             if shared is not None:
-                return _labelled(shared.to_response(), conf, "hit")
+                return _hit(self, action, shared, conf, started)
             return await handler(*args, **kwargs)
 
         future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
@@ -205,10 +227,9 @@ class CacheMixin(_ViewBase):
             if shared is not None:
                 future.set_result(shared)
                 del _in_flight[flight]
-                return _labelled(shared.to_response(), conf, "hit")
+                return _hit(self, action, shared, conf, started)
         try:
-            response = await handler(*args, **kwargs)
-            entry = self.cache_entry(response, stamp)
+            response, entry = await self._cache_compute(plan, stamp, handler, args, kwargs)
         except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waited
@@ -224,10 +245,42 @@ class CacheMixin(_ViewBase):
                 await store.unlock(plan.entry_key)
         if entry is not None and plan.ttl > 0:
             await store.set(plan.entry_key, encode(entry), plan.ttl)
+            if events.enabled:
+                events.emit("stored", view=events.view_name(self), action=action, size=len(entry.body))
+        response = conditional.revalidate(self.request, entry, response)
+        if events.enabled:
+            if entry is None:
+                events.bypass(self, action, "uncacheable")
+            events.served(self, action, "miss", started, response)
         return _labelled(response, conf, "miss")
 
-    def cache_entry(self, response: HttpResponseBase, stamp: str) -> Entry | None:
-        """The storable form of ``response``, rendered; ``None`` for what must never be cached."""
+    async def _cache_session(self, plan: _Plan) -> str:
+        if not plan.known.session:
+            return ""
+        return await sync_to_async(endpoints.session_contents)(self.request._request)
+
+    async def _cache_compute(
+        self, plan: _Plan, stamp: str, handler: Handler, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[HttpResponseBase, Entry | None]:
+        """Run the view while observing its SQL and the request parts it reads; the entry to store,
+        or ``None`` when the plan did not cover what the answer turned out to depend on."""
+        recorder = endpoints.observe_request(self.request._request)
+        with observe.tracing() as trace, recorder as observed:
+            response = await handler(*args, **kwargs)
+            recorder.vary(response)
+            await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
+            entry = self.cache_entry(response, stamp, plan.entry_key)
+        shown = observed.learned(frozenset(trace.tables))
+        endpoints.learn(plan.endpoint, plan.action, shown)
+        # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
+        # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
+        if not plan.known.covers(shown) or trace.in_transaction or observed.never_store:
+            return response, None
+        return response, entry
+
+    def cache_entry(self, response: HttpResponseBase, stamp: str, key: str = "") -> Entry | None:
+        """The storable form of ``response``, rendered, with its ETag, ``Cache-Control`` and ``Vary``;
+        ``None`` for what must never be cached."""
         if response.status_code != 200 or not isinstance(response, HttpResponse) or response.cookies:
             return None
         cache_control = response.get("Cache-Control", "").lower()
@@ -235,16 +288,33 @@ class CacheMixin(_ViewBase):
         if "no-store" in cache_control or ("private" in cache_control and shared):
             return None
         if isinstance(response, Response) and not response.is_rendered:
-            request = self.request
-            response.accepted_renderer = request.accepted_renderer
-            response.accepted_media_type = request.accepted_media_type
-            response.renderer_context = self.get_renderer_context()  # type: ignore[attr-defined]
+            self._cache_prepare_render(response)
             response.render()
-        return Entry(stamp=stamp, status=200, headers=tuple(response.items()), body=response.content)
+        conf = caching_settings()
+        etag = conditional.make_etag(key, stamp, response.content) if conf.etag else ""
+        headers.apply(response, conf, etag, shared)
+        return Entry(stamp=stamp, status=200, headers=tuple(response.items()), body=response.content, etag=etag)
+
+    def _cache_prepare_render(self, response: Response) -> None:
+        request = self.request
+        response.accepted_renderer = request.accepted_renderer
+        response.accepted_media_type = request.accepted_media_type
+        response.renderer_context = self.get_renderer_context()  # type: ignore[attr-defined]
+
+    async def _cache_render(self, response: HttpResponseBase) -> None:
+        """Render a storable response now, on the event loop; data that still needs the database (a
+        lazy queryset) is rendered in a thread instead, as Django renders async views' responses."""
+        if response.status_code != 200 or not isinstance(response, Response) or response.is_rendered:
+            return
+        self._cache_prepare_render(response)
+        try:
+            response.render()
+        except SynchronousOnlyOperation:  # raised before any SQL ran: nothing to undo
+            await sync_to_async(response.render)()
 
     # -- the write path ------------------------------------------------------------------
     async def cache_write(self, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        """Run a write, then bump what it touched (the writer, the models, signalled changes) at once."""
+        """Run a write, then bump what it touched (every table its SQL wrote, named owners) at once."""
         log = versions.WriteLog()
         token = versions.collecting.set(log)
         response: HttpResponseBase | None = None
@@ -255,7 +325,6 @@ class CacheMixin(_ViewBase):
             versions.collecting.reset(token)
             if response is not None and response.status_code < 400:
                 try:
-                    log.touched |= self._cache_writer_keys()
                     log.touched |= self._cache_owner_keys(log.instances)
                     self._cache_note_object(log.instances)
                 except Exception:  # the write has committed: never turn it into an error
@@ -267,15 +336,6 @@ class CacheMixin(_ViewBase):
         if log is not None:
             log.touched |= self._cache_owner_keys([instance])
             self._cache_object_id = _object_id(self, instance)
-
-    def _cache_writer_keys(self) -> set[str]:
-        conf = caching_settings()
-        user_segment = keys.user_segment(getattr(self.request, "user", None))
-        tag = keys.shard_tag(conf.prefix, user_segment, conf.shards)
-        return {
-            versions.user_version_key(tag, user_segment),
-            *versions.model_version_keys(conf.prefix, conf.shards, self.cache_model_labels(self)),
-        }
 
     def _cache_owner_keys(self, instances: Sequence[Any]) -> set[str]:
         """Version keys of the users that ``invalidate_fields`` of these objects name."""
@@ -337,8 +397,8 @@ class CacheMixin(_ViewBase):
             self.action = "aretrieve" if saved_action in WRITE_ACTIONS.values() else "retrieve"
         try:
             retrieve = super(retrieve_mixin, self).aretrieve  # the uncached one
-            fresh = await retrieve(self.request, **detail_kwargs)
-            entry = self.cache_entry(fresh, "|".join(tokens))
+            stamp = plan.stamp(tokens, await self._cache_session(plan))
+            _, entry = await self._cache_compute(plan, stamp, retrieve, (self.request,), detail_kwargs)
         except Exception as exc:  # e.g. the writer may not read what it wrote: no entry then
             logger.debug("adrf_caching: no write-through for %s: %r", type(self).__qualname__, exc)
             return
@@ -359,6 +419,15 @@ class CacheMixin(_ViewBase):
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _require_app() -> None:
+    """Writes bump only in processes whose app registry ran ``adrf_caching``'s ``ready()``."""
+    if apps.apps_ready and not apps.is_installed("adrf_caching"):
+        raise ImproperlyConfigured(
+            'Add "adrf_caching" to INSTALLED_APPS: it observes every database write to invalidate cached '
+            "views, and a process that lacks it would write without outdating anything."
+        )
 
 
 def _retrieve_mixin() -> type[RetrieveModelMixin]:
@@ -405,6 +474,29 @@ def _cacheable(
         return False  # the browsable API embeds CSRF tokens and user names: never cached
     client_no_cache = "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower()
     return not (conf.respect_client_no_cache and client_no_cache)
+
+
+def _bypass_reason(view: CacheMixin, action: str, conf: CachingSettings) -> str:
+    """Why ``_cacheable`` and the options sent this request past the cache (for ``events``)."""
+    request = view.request
+    if action not in view._cache_config.actions:
+        return "action"
+    if not conf.enabled:
+        return "disabled"
+    if request.method not in ("GET", "HEAD"):
+        return "method"
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
+        return "html"
+    return "client_no_cache"
+
+
+def _hit(view: CacheMixin, action: str, entry: Entry, conf: CachingSettings, started: float) -> HttpResponseBase:
+    """A current entry served: the 200, or a 304 when the client holds it already."""
+    response = conditional.respond(view.request, entry) if conf.etag else entry.to_response()
+    if events.enabled:
+        events.served(view, action, "hit", started, response)
+    return _labelled(response, conf, "hit")
 
 
 def _labelled(response: HttpResponseBase, conf: CachingSettings, outcome: str) -> HttpResponseBase:

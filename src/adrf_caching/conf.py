@@ -6,6 +6,7 @@ Settings are read lazily and re-read when Django's ``setting_changed`` fires, so
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -15,9 +16,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["CachingSettings", "caching_settings", "seconds"]
+__all__ = ["CachingSettings", "caching_settings", "load", "seconds"]
 
 OutagePolicy = Literal["serve", "shed"]
+InvalidationFailure = Literal["defer", "refuse"]
 
 _DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": "default",
@@ -31,11 +33,31 @@ _DEFAULTS: dict[str, Any] = {
     "RESPECT_CLIENT_NO_CACHE": False,
     "KEY_BUILDER": "adrf_caching.keys.DefaultKeyBuilder",
     "FAILURE_THRESHOLD": 3,
-    "COOL_DOWN": 10.0,
+    "COOL_DOWN": 0.25,
     "OUTAGE_POLICY": "serve",
     "OUTAGE_MAX_CONCURRENCY": 32,
     "LOCK_TIMEOUT": 0.0,
+    # Speed (dispatch.py, serialization.py): on by default, each can be turned off.
+    "INITIAL_ON_LOOP": True,
+    "LOOP_SAFE_CLASSES": (),
+    "ONE_HOP_SERIALIZATION": True,
+    # HTTP (adrf_caching.conditional, adrf_caching.headers) and observability (adrf_caching.events)
+    "ETAG": True,
+    "CACHE_CONTROL": True,
+    "CLIENT_MAX_AGE": None,
+    "SHARED_PUBLIC": False,
+    "VARY": ("Authorization", "Cookie"),
+    "EXPORTERS": (),
+    "INVALIDATION_FAILURE": "defer",
+    "OWED_CHECK_INTERVAL": 0.25,
+    "DEADLINE": 2.0,
 }
+
+# adrf-caching 0.2.x keys that no longer exist: accepted with a DeprecationWarning saying why.
+DEPRECATED: dict[str, str] = {
+    "TTL_USER_VER": "it is no longer needed (a user's version never expires: a write replaces its token); remove it",
+}
+EXPORTERS = ("prometheus", "otel")
 
 
 def seconds(value: object, what: str) -> int:
@@ -66,12 +88,60 @@ class CachingSettings:
     outage_policy: OutagePolicy
     outage_max_concurrency: int
     lock_timeout: float
+    invalidation_failure: InvalidationFailure
+    owed_check_interval: float
+    deadline: float
+    initial_on_loop: bool = True
+    loop_safe_classes: frozenset[str] = frozenset()
+    one_hop_serialization: bool = True
+    etag: bool = True
+    cache_control: bool = True
+    client_max_age: int | None = None
+    shared_public: bool = False
+    vary: tuple[str, ...] = ("Authorization", "Cookie")
+    exporters: tuple[str, ...] = ()
 
 
-def _load() -> CachingSettings:
+def _deprecated(given: dict[str, Any]) -> dict[str, Any]:
+    for key in sorted(set(given) & set(DEPRECATED)):
+        warnings.warn(
+            f"ADRF_CACHING_SETTINGS[{key!r}] is an adrf-caching 0.2 setting: {DEPRECATED[key]}.",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+    return {key: value for key, value in given.items() if key not in DEPRECATED}
+
+
+def _names(value: object, key: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ImproperlyConfigured(f"ADRF_CACHING_SETTINGS[{key!r}] must be a list of strings, got {value!r}.")
+    return tuple(value)
+
+
+def _http_and_events(raw: dict[str, Any]) -> dict[str, Any]:
+    max_age = raw["CLIENT_MAX_AGE"]
+    exporters = _names(raw["EXPORTERS"], "EXPORTERS")
+    unknown = sorted(set(exporters) - set(EXPORTERS))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"ADRF_CACHING_SETTINGS['EXPORTERS'] has unknown exporters {unknown}; known: {list(EXPORTERS)}."
+        )
+    return {
+        "etag": bool(raw["ETAG"]),
+        "cache_control": bool(raw["CACHE_CONTROL"]),
+        "client_max_age": None if max_age is None else seconds(max_age, "ADRF_CACHING_SETTINGS['CLIENT_MAX_AGE']"),
+        "shared_public": bool(raw["SHARED_PUBLIC"]),
+        "vary": _names(raw["VARY"], "VARY"),
+        "exporters": exporters,
+    }
+
+
+def load() -> CachingSettings:
+    """Read and validate ``ADRF_CACHING_SETTINGS`` now (``caching_settings()`` keeps the result)."""
     given = getattr(django_settings, "ADRF_CACHING_SETTINGS", None) or {}
     if not isinstance(given, dict):
         raise ImproperlyConfigured("ADRF_CACHING_SETTINGS must be a dict.")
+    given = _deprecated(given)
     unknown = sorted(set(given) - set(_DEFAULTS))
     if unknown:
         raise ImproperlyConfigured(
@@ -96,9 +166,21 @@ def _load() -> CachingSettings:
     policy = raw["OUTAGE_POLICY"]
     if policy not in ("serve", "shed"):
         raise ImproperlyConfigured("ADRF_CACHING_SETTINGS['OUTAGE_POLICY'] must be 'serve' or 'shed'.")
+    failure = raw["INVALIDATION_FAILURE"]
+    if failure not in ("defer", "refuse"):
+        raise ImproperlyConfigured(
+            "ADRF_CACHING_SETTINGS['INVALIDATION_FAILURE'] must be 'defer' (write, bump when the cache is back) "
+            "or 'refuse' (a write whose bump the cache does not take fails)."
+        )
     hit_header = raw["HIT_HEADER"]
     if hit_header is not None and not isinstance(hit_header, str):
         raise ImproperlyConfigured("ADRF_CACHING_SETTINGS['HIT_HEADER'] must be a header name or None.")
+    loop_safe = raw["LOOP_SAFE_CLASSES"]
+    if isinstance(loop_safe, str) or not all(isinstance(path, str) for path in loop_safe):
+        raise ImproperlyConfigured(
+            "ADRF_CACHING_SETTINGS['LOOP_SAFE_CLASSES'] must be a list of dotted class paths, "
+            f"e.g. ['myapp.auth.JWTAuthentication'], got {loop_safe!r}."
+        )
     return CachingSettings(
         cache_alias=alias,
         enabled=bool(raw["ENABLED"]),
@@ -117,7 +199,22 @@ def _load() -> CachingSettings:
         outage_policy=policy,
         outage_max_concurrency=max(1, int(raw["OUTAGE_MAX_CONCURRENCY"])),
         lock_timeout=float(raw["LOCK_TIMEOUT"]),
+        initial_on_loop=bool(raw["INITIAL_ON_LOOP"]),
+        loop_safe_classes=frozenset(loop_safe),
+        one_hop_serialization=bool(raw["ONE_HOP_SERIALIZATION"]),
+        **_http_and_events(raw),
+        invalidation_failure=failure,
+        owed_check_interval=_positive(raw["OWED_CHECK_INTERVAL"], "OWED_CHECK_INTERVAL"),
+        deadline=_positive(raw["DEADLINE"], "DEADLINE"),
     )
+
+
+def _positive(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ImproperlyConfigured(
+            f"ADRF_CACHING_SETTINGS['{name}'] must be a positive number of seconds, got {value!r}."
+        )
+    return float(value)
 
 
 _current: CachingSettings | None = None
@@ -127,7 +224,7 @@ def caching_settings() -> CachingSettings:
     """The validated settings; raises ``ImproperlyConfigured`` naming the key to fix."""
     global _current
     if _current is None:
-        _current = _load()
+        _current = load()
     return _current
 
 

@@ -1,21 +1,27 @@
 """The stored entry: a small JSON header line and the rendered body, as bytes.
 
 Nothing is pickled by this library: an entry that does not parse is a miss, never code.
+The header carries the body's length and CRC-32, so an entry that was truncated or whose
+body was replaced is a miss too (and the recomputed entry overwrites it), never served.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import zlib
 from dataclasses import dataclass
 
 from django.http import HttpResponse
+
+from adrf_caching._once import OncePerKey
 
 __all__ = ["Entry", "decode", "encode"]
 
 logger = logging.getLogger("adrf_caching")
 
-MAGIC = b"adrf1\n"
+MAGIC = b"adrf2\n"
+_damaged = OncePerKey()  # each damaged key is logged once, not once per request
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Entry:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    etag: str = ""  # computed once when stored (adrf_caching.conditional), served on every hit
 
     def to_response(self) -> HttpResponse:
         response = HttpResponse(self.body, status=self.status)
@@ -35,12 +42,15 @@ class Entry:
 
 
 def encode(entry: Entry) -> bytes:
-    header = {"v": entry.stamp, "s": entry.status, "h": entry.headers}
-    return MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + entry.body
+    body = entry.body
+    header = {
+        "v": entry.stamp, "s": entry.status, "h": entry.headers, "e": entry.etag, "n": len(body), "c": zlib.crc32(body)
+    }
+    return MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
 
 
-def decode(raw: object) -> Entry | None:
-    """The entry in ``raw``, or ``None`` (logged) when it is not one of ours or is damaged."""
+def decode(raw: object, key: str = "") -> Entry | None:
+    """The entry in ``raw``, or ``None`` (logged once per key) when it is not one of ours or is damaged."""
     if raw is None:
         return None
     try:
@@ -51,11 +61,17 @@ def decode(raw: object) -> Entry | None:
             raise ValueError("wrong format marker")
         end = data.index(b"\n", len(MAGIC))
         header = json.loads(data[len(MAGIC) : end])
-        stamp, status, headers = header["v"], header["s"], header["h"]
-        if not isinstance(stamp, str) or not isinstance(status, int) or not isinstance(headers, list):
+        stamp, status, headers, etag = header["v"], header["s"], header["h"], header.get("e", "")
+        length, crc = header["n"], header["c"]
+        if not all(isinstance(v, t) for v, t in ((stamp, str), (status, int), (headers, list), (etag, str))):
             raise ValueError("malformed header")
+        body = data[end + 1 :]
+        if len(body) != length:
+            raise ValueError(f"body is {len(body)} bytes, its header says {length}")
+        if zlib.crc32(body) != crc:
+            raise ValueError("body checksum does not match")
         pairs = tuple((str(name), str(value)) for name, value in headers)
-        return Entry(stamp=stamp, status=status, headers=pairs, body=data[end + 1 :])
+        return Entry(stamp=stamp, status=status, headers=pairs, body=body, etag=etag)
     except (ValueError, KeyError, TypeError) as exc:
-        logger.warning("adrf_caching: ignoring a damaged cache entry (%s)", exc)
+        _damaged.warn(logger, key, "adrf_caching: ignoring a damaged cache entry %s (%s); it is recomputed", key, exc)
         return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
 from adrf import generics
+from adrf.generics import GenericAPIView as GenericAPIView  # a 0.2 name, re-exported
 from django.db.models import Model
+from typing_extensions import TypeVar
 
+from adrf_caching import mixins as mixins  # a 0.2 name, re-exported
 from adrf_caching.mixins import (
     CreateModelMixin,
     DestroyModelMixin,
@@ -27,7 +30,8 @@ __all__ = [
     "UpdateAPIView",
 ]
 
-_MT_co = TypeVar("_MT_co", bound=Model, covariant=True)
+# The default lets ``class V(ModelViewSetCached): ...`` type-check unparameterized, as in 0.2.
+_MT_co = TypeVar("_MT_co", bound=Model, covariant=True, default=Any)
 
 
 class CreateAPIView(CreateModelMixin, generics.CreateAPIView[_MT_co]):

@@ -1,23 +1,31 @@
-"""Invalidation: ORM signals, changes to who a user is, and the by-hand API.
+"""Invalidation: bumps for the tables every write statement wrote, and the by-hand API.
 
-Writes that bypass the cached views (admin, shell, other code) reach the cache through
-``post_save``/``post_delete``/``m2m_changed``. Bumps wait for the write's transaction to
-commit: a bump before the commit would let a concurrent miss store the old rows as fresh.
-``QuerySet.update()``, ``bulk_create`` and raw SQL send no signal: call ``invalidate_model``.
+``adrf_caching.observe`` sees each write statement on every connection (``QuerySet.update()``,
+bulk operations, raw SQL and many-to-many rows included) and reports the tables it wrote once
+they are durable; this module turns tables into version keys and bumps them. Inside a cached
+view's write they are collected and bumped in one call when the action returns.
+
+The by-hand API is for writes no connection of this process makes (another service, a SQL
+console): it bumps the tables of the given models, after the surrounding transaction commits.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, models
+from django.db.models.signals import post_delete, post_save
 
-from adrf_caching import keys, versions
+from adrf_caching import keys, observe, versions
 from adrf_caching.conf import caching_settings
 from adrf_caching.store import get_store
+
+logger = logging.getLogger("adrf_caching")
 
 __all__ = [
     "ainvalidate_all",
@@ -28,26 +36,20 @@ __all__ = [
     "invalidate_model",
     "invalidate_user",
     "invalidate_view",
+    "table_keys",
 ]
-
-# Tables whose writes never change an API answer worth a bump.
-IGNORED_LABELS = frozenset(
-    {"sessions.session", "admin.logentry", "contenttypes.contenttype", "migrations.migration"}
-)
-# Fields of the user model that change what the user may read.
-_IDENTITY_FIELDS = frozenset({"is_active", "is_staff", "is_superuser"})
 
 
 # -- which version keys -------------------------------------------------------------------
 
 
-def _model_keys(models_or_instances: Iterable[Any]) -> list[str]:
+def table_keys(tables: Iterable[str]) -> list[str]:
     conf = caching_settings()
-    labels: set[str] = set()
-    for item in models_or_instances:
-        model = item if isinstance(item, type) else type(item)
-        labels |= versions.model_labels(model)
-    return versions.model_version_keys(conf.prefix, conf.shards, labels - IGNORED_LABELS)
+    return versions.table_version_keys(conf.prefix, conf.shards, tables)
+
+
+def _model_keys(models_or_instances: Iterable[Any]) -> list[str]:
+    return table_keys(observe.tables_of_models(models_or_instances))
 
 
 def _user_keys(users: Iterable[Any]) -> list[str]:
@@ -60,9 +62,13 @@ def _user_keys(users: Iterable[Any]) -> list[str]:
     return found
 
 
-def _view_keys(view_class: type) -> list[str]:
+def _view_keys(view_classes: Iterable[type]) -> list[str]:
     conf = caching_settings()
-    return versions.view_version_keys(conf.prefix, conf.shards, keys.view_id(view_class))
+    return [
+        key
+        for view_class in view_classes
+        for key in versions.view_version_keys(conf.prefix, conf.shards, keys.view_id(view_class))
+    ]
 
 
 def _all_keys() -> list[str]:
@@ -70,32 +76,7 @@ def _all_keys() -> list[str]:
     return versions.global_version_keys(conf.prefix, conf.shards)
 
 
-# -- the by-hand API ----------------------------------------------------------------------
-
-
-async def ainvalidate_model(*models_or_instances: type[models.Model] | models.Model) -> None:
-    """Outdate every entry built from these models (after ``QuerySet.update()``, raw SQL, ...)."""
-    await get_store().bump(_model_keys(models_or_instances))
-
-
-async def ainvalidate_user(*users: Any) -> None:
-    """Outdate every entry of these users (user objects or primary keys)."""
-    await get_store().bump(_user_keys(users))
-
-
-async def ainvalidate_view(*view_classes: type) -> None:
-    """Outdate every entry of these cached view classes, for all users."""
-    await get_store().bump(key for view_class in view_classes for key in _view_keys(view_class))
-
-
-async def ainvalidate_all() -> None:
-    """Outdate every entry under the configured key prefix."""
-    await get_store().bump(_all_keys())
-
-
-def _bump_on_commit(version_keys: list[str], using: str | None = None) -> None:
-    if version_keys and caching_settings().enabled:
-        transaction.on_commit(lambda: _record_or_bump(version_keys), using=using)
+# -- bumping ------------------------------------------------------------------------------
 
 
 def _record_or_bump(version_keys: list[str]) -> None:
@@ -106,97 +87,104 @@ def _record_or_bump(version_keys: list[str]) -> None:
         get_store().bump_sync(version_keys)
 
 
-def _note_instance(instance: models.Model) -> None:
+def _tables_written(tables: frozenset[str]) -> None:
+    try:
+        enabled = caching_settings().enabled
+    except ImproperlyConfigured:
+        _log_settings_error()  # the write has happened: never turn it into an error (migrate, shell)
+        return
+    if enabled:
+        _record_or_bump(table_keys(tables))
+
+
+def _before_write(tables: frozenset[str]) -> None:
+    try:
+        enabled = caching_settings().enabled
+    except ImproperlyConfigured:
+        _log_settings_error()
+        return
+    if enabled:
+        get_store().before_write_sync(table_keys(tables))
+
+
+@functools.cache
+def _log_settings_error() -> None:
+    logger.error("adrf_caching: ADRF_CACHING_SETTINGS are invalid, writes bump nothing (run manage.py check)")
+
+
+def _bump_after_commit(version_keys: list[str], using: str | None = None) -> None:
+    """Bump once every open transaction of this thread (or of ``using``) has committed; at once if none."""
+    if not version_keys or not caching_settings().enabled:
+        return
+    candidates = [connections[using]] if using is not None else connections.all(initialized_only=True)
+    open_transactions = [c for c in candidates if c.in_atomic_block]
+    if not open_transactions:
+        _record_or_bump(version_keys)
+    for connection in open_transactions:
+        connection.on_commit(lambda: _record_or_bump(version_keys))
+
+
+async def _abump_after_commit(version_keys: list[str]) -> None:
+    # Async code can run inside a transaction opened by the sync code that called it (through
+    # async_to_sync); Django keeps that connection in the thread-sensitive thread, so look there.
+    await sync_to_async(_bump_after_commit)(version_keys)
+
+
+# -- the by-hand API ----------------------------------------------------------------------
+
+
+async def ainvalidate_model(*models_or_instances: type[models.Model] | models.Model) -> None:
+    """Outdate every entry whose SQL read these models' tables (after writes made outside Django)."""
+    await _abump_after_commit(_model_keys(models_or_instances))
+
+
+async def ainvalidate_user(*users: Any) -> None:
+    """Outdate every entry of these users (user objects or primary keys)."""
+    await _abump_after_commit(_user_keys(users))
+
+
+async def ainvalidate_view(*view_classes: type) -> None:
+    """Outdate every entry of these cached view classes, for all users."""
+    await _abump_after_commit(_view_keys(view_classes))
+
+
+async def ainvalidate_all() -> None:
+    """Outdate every entry under the configured key prefix."""
+    await _abump_after_commit(_all_keys())
+
+
+def invalidate_model(*models_or_instances: type[models.Model] | models.Model, using: str | None = None) -> None:
+    """Sync ``ainvalidate_model``; inside ``transaction.atomic`` it waits for the commit."""
+    _bump_after_commit(_model_keys(models_or_instances), using)
+
+
+def invalidate_user(*users: Any, using: str | None = None) -> None:
+    """Sync ``ainvalidate_user``; inside ``transaction.atomic`` it waits for the commit."""
+    _bump_after_commit(_user_keys(users), using)
+
+
+def invalidate_view(*view_classes: type, using: str | None = None) -> None:
+    """Sync ``ainvalidate_view``; inside ``transaction.atomic`` it waits for the commit."""
+    _bump_after_commit(_view_keys(view_classes), using)
+
+
+def invalidate_all(using: str | None = None) -> None:
+    """Sync ``ainvalidate_all``; inside ``transaction.atomic`` it waits for the commit."""
+    _bump_after_commit(_all_keys(), using)
+
+
+# -- what a cached write changed, for invalidate_fields and the write-through ----------------
+
+
+def _note_instance(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     log = versions.collecting.get()
     if log is not None:
         log.instances.append(instance)
 
 
-def invalidate_model(
-    *models_or_instances: type[models.Model] | models.Model, using: str | None = None
-) -> None:
-    """Sync ``ainvalidate_model``; inside ``transaction.atomic`` it waits for the commit."""
-    _bump_on_commit(_model_keys(models_or_instances), using)
-
-
-def invalidate_user(*users: Any, using: str | None = None) -> None:
-    """Sync ``ainvalidate_user``; inside ``transaction.atomic`` it waits for the commit."""
-    _bump_on_commit(_user_keys(users), using)
-
-
-def invalidate_view(*view_classes: type, using: str | None = None) -> None:
-    """Sync ``ainvalidate_view``; inside ``transaction.atomic`` it waits for the commit."""
-    _bump_on_commit([key for view_class in view_classes for key in _view_keys(view_class)], using)
-
-
-def invalidate_all(using: str | None = None) -> None:
-    """Sync ``ainvalidate_all``; inside ``transaction.atomic`` it waits for the commit."""
-    _bump_on_commit(_all_keys(), using)
-
-
-# -- signal receivers ---------------------------------------------------------------------
-
-
-def _is_user_model(model: Any) -> bool:
-    return (
-        isinstance(model, type)
-        and issubclass(model, models.Model)
-        and model._meta.label_lower == settings.AUTH_USER_MODEL.lower()
-    )
-
-
-def _saved(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
-    _note_instance(instance)
-    changed = _model_keys([sender])
-    if _is_user_model(sender):
-        fields = kwargs.get("update_fields")
-        if fields is None or _IDENTITY_FIELDS & set(fields):
-            changed += _user_keys([instance])
-    _bump_on_commit(changed, using)
-
-
-def _deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
-    _note_instance(instance)
-    changed = _model_keys([sender])
-    if _is_user_model(sender):
-        changed += _user_keys([instance])
-    _bump_on_commit(changed, using)
-
-
-def _m2m_changed(
-    sender: type[models.Model],
-    instance: models.Model,
-    action: str,
-    model: type[models.Model],
-    pk_set: set[Any] | None,
-    using: str,
-    reverse: bool,
-    **kwargs: Any,
-) -> None:
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    changed = _model_keys([sender, type(instance), model])
-    changed += _user_keys(_users_affected(instance, model, pk_set, reverse))
-    _bump_on_commit(changed, using)
-
-
-def _users_affected(instance: Any, model: Any, pk_set: set[Any] | None, reverse: bool) -> list[Any]:
-    """Users whose groups or permissions a many-to-many change touched."""
-    from django.contrib.auth.models import Group, Permission
-
-    if _is_user_model(type(instance)) and model in (Group, Permission):
-        return [instance]
-    if _is_user_model(model) and pk_set:
-        return list(pk_set)
-    if isinstance(instance, Group) and model is Permission:
-        return list(instance.user_set.values_list("pk", flat=True))
-    return []
-
-
-def connect_signals() -> None:
-    post_save.connect(_saved, dispatch_uid="adrf_caching.saved")
-    post_delete.connect(_deleted, dispatch_uid="adrf_caching.deleted")
-    m2m_changed.connect(_m2m_changed, dispatch_uid="adrf_caching.m2m_changed")
-
-
-connect_signals()
+def connect() -> None:
+    """Observe every connection's writes and note the objects a cached write saves or deletes."""
+    observe.on_tables_written(_tables_written, _before_write)
+    observe.install()
+    post_save.connect(_note_instance, dispatch_uid="adrf_caching.saved")
+    post_delete.connect(_note_instance, dispatch_uid="adrf_caching.deleted")

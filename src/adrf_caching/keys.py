@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.urls import get_script_prefix
 from django.utils import translation
 
 if TYPE_CHECKING:
@@ -25,7 +27,9 @@ __all__ = [
     "ANONYMOUS",
     "DefaultKeyBuilder",
     "entry_key",
+    "identity_fingerprint",
     "md5_hex",
+    "mount_prefix",
     "shard_tag",
     "user_segment",
     "user_segment_for_pk",
@@ -42,7 +46,18 @@ def md5_hex(text: str) -> str:
 
 def user_segment_for_pk(pk: object, label: str | None = None) -> str:
     """The segment of the user with primary key ``pk`` of model ``label`` (default: AUTH_USER_MODEL)."""
-    return "u" + md5_hex(f"{label or settings.AUTH_USER_MODEL.lower()}:{pk}")
+    label = label or settings.AUTH_USER_MODEL.lower()
+    try:
+        return _segment(label, f"{type(pk).__module__}.{type(pk).__qualname__}", pk)
+    except TypeError:  # an unhashable pk
+        return "u" + md5_hex(f"{label}:{pk}")
+
+
+@lru_cache(maxsize=16384)
+def _segment(label: str, pk_type: str, pk: Any) -> str:
+    # Memoised: a hit needs it on every request, for a bounded set of users. The type is part of the
+    # memo key so that pk 1 and pk "1" or True stay apart as in the string (they hash alike).
+    return "u" + md5_hex(f"{label}:{pk}")
 
 
 def user_segment(user: Any) -> str:
@@ -58,6 +73,80 @@ def user_segment(user: Any) -> str:
         # Token users that are not model instances: their class and string form are the identity.
         return "u" + md5_hex(f"{type(user).__module__}.{type(user).__qualname__}:{pk}:{user}")
     return user_segment_for_pk(pk, meta.concrete_model._meta.label_lower)
+
+
+def identity_fingerprint(user: Any, auth: Any) -> str:
+    """A digest of the authenticated user's row and credentials, as loaded for this request.
+
+    Authentication runs on every request, hits included, and reloads the user: stamping entries
+    with this digest means a change to the user (``is_staff``, groups cached on the row, any field,
+    by whatever path, ``QuerySet.update()`` included) outdates that user's entries, and an answer
+    built under other credentials (token scopes) is not served under these.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    try:
+        return _fingerprint(_memo_key(user), _memo_key(auth))
+    except TypeError:  # an unhashable field value (a JSONField): computed each time
+        return md5_hex(f"{_fields_of(user)}|{_fields_of(auth)}")[:16]
+
+
+@lru_cache(maxsize=16384)
+def _fingerprint(user_key: tuple[Any, ...], auth_key: tuple[Any, ...]) -> str:
+    """Memoised by the values themselves (a hit needs it on every request): same values, same digest."""
+    return md5_hex(f"{_rendered(user_key)}|{_rendered(auth_key)}")[:16]
+
+
+def _memo_key(value: Any) -> tuple[Any, ...]:
+    """What ``_fields_of`` renders, as a hashable key whose equality implies an equal rendering."""
+    if value is None:
+        return ()
+    meta = getattr(value, "_meta", None)
+    if meta is None:
+        return (type(value), str(value))
+    # Values are typed in the key (1 == True == 1.0 hash alike); floats and decimals compare by
+    # their text (0.0 == -0.0, Decimal("1.0") == Decimal("1.00") but render differently).
+    values = tuple(
+        (type(v), repr(v) if isinstance(v, (float, Decimal)) else v)
+        for v in (getattr(value, name, None) for name in _attnames(meta))
+    )
+    return (type(value), values)
+
+
+def _rendered(key: tuple[Any, ...]) -> str:
+    if not key:
+        return ""
+    if len(key) == 2 and isinstance(key[1], str):
+        return f"{key[0].__module__}.{key[0].__qualname__}:{key[1]}"
+    return repr([v for _, v in key[1]])
+
+
+@lru_cache(maxsize=256)
+def _attnames(meta: Any) -> tuple[str, ...]:
+    return tuple(f.attname for f in meta.concrete_fields if f.attname != "password")
+
+
+def _fields_of(value: Any) -> str:
+    if value is None:
+        return ""
+    meta = getattr(value, "_meta", None)
+    if meta is None:
+        return f"{type(value).__module__}.{type(value).__qualname__}:{value}"
+    fields = [f.attname for f in meta.concrete_fields if f.attname != "password"]
+    return repr([getattr(value, name, None) for name in fields])
+
+
+@lru_cache(maxsize=4096)
+def mount_prefix(route: str | None, lookup: str) -> str:
+    """Where a router is mounted: its list route's pattern, which its detail routes start with.
+
+    ``items/$`` and ``items/(?P<pk>[^/.]+)/$`` both give ``items/``; the same router included
+    under ``v1/`` gives ``v1/items/``."""
+    route = route or ""
+    marker = f"(?P<{lookup}>"
+    if marker in route:
+        return route[: route.index(marker)]
+    return route.rstrip("$")
 
 
 def shard_tag(prefix: str, segment: str, shards: int) -> str:
@@ -93,10 +182,10 @@ class DefaultKeyBuilder:
         url_kwargs: Mapping[str, object],
         query: QueryDict,
     ) -> Sequence[object]:
-        meta = request.META
         return (
             request.scheme,
-            meta.get("HTTP_HOST") or f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}",
+            request.get_host(),  # as links are built: USE_X_FORWARDED_HOST, ALLOWED_HOSTS
+            get_script_prefix(),
             getattr(request, "accepted_media_type", None),
             translation.get_language(),
             getattr(request, "version", None),

@@ -12,36 +12,53 @@ The cached actions return ``HttpResponseBase``, not ADRF's ``Response``: a hit i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from adrf import mixins
 from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 
+from adrf_caching import serialization
 from adrf_caching.base import CacheMixin
+from adrf_caching.utils import CacheUtils, cache, lib_settings  # 0.2 names, kept for old imports
 
 __all__ = [
+    "CacheInvalidationMixin",
     "CacheMixin",
+    "CacheUtils",
     "CreateModelMixin",
     "DestroyModelMixin",
     "ListModelMixin",
     "RetrieveModelMixin",
     "UpdateModelMixin",
+    "cache",
+    "lib_settings",
 ]
+
+
+class CacheInvalidationMixin:
+    """adrf-caching 0.2's way to name the fields holding users whose entries a write outdates.
+
+    Every cached class reads ``invalidate_fields`` itself now; this mixin only declares it.
+    """
+
+    invalidate_fields: ClassVar[Sequence[str]] = ()
 
 
 class ListModelMixin(mixins.ListModelMixin, CacheMixin):
     """List a queryset, from the cache when its entry is current."""
 
     async def alist(self, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
-        return await self.cache_read("list", super().alist, *args, **kwargs)
+        return await self.cache_read("list", serialization.alist(self, super().alist), *args, **kwargs)
 
 
 class RetrieveModelMixin(mixins.RetrieveModelMixin, CacheMixin):
     """Retrieve a model instance, from the cache when its entry is current."""
 
     async def aretrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
-        return await self.cache_read("retrieve", super().aretrieve, request, *args, **kwargs)
+        uncached = serialization.aretrieve(self, super().aretrieve)
+        return await self.cache_read("retrieve", uncached, request, *args, **kwargs)
 
 
 class CreateModelMixin(mixins.CreateModelMixin, CacheMixin):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -93,6 +94,13 @@ class ViewCacheConfig:
     depends_on: tuple[type[models.Model], ...]
     invalidate_fields: tuple[str, ...]
 
+    @functools.cached_property
+    def depends_on_tables(self) -> frozenset[str]:
+        """The tables ``depends_on`` names: what every entry is stamped with before any miss ran."""
+        from adrf_caching.observe import tables_of_models
+
+        return frozenset(tables_of_models(self.depends_on))
+
 
 def _read_actions_of(view_class: type) -> list[str]:
     return [name for name, async_name in READ_ACTIONS.items() if hasattr(view_class, async_name)]
@@ -103,6 +111,48 @@ def _strings(value: Any, what: str, name: str) -> tuple[str, ...]:
     if isinstance(value, str) or not strings:
         raise ImproperlyConfigured(f"{name}.{what} must be a list or tuple of strings, got {value!r}.")
     return tuple(value)
+
+
+def _check_id_field(view_class: type, field: str, name: str) -> None:
+    """``id_field`` names an attribute of the queryset's model or a field of the serializer.
+
+    Checked on the class attributes alone (no request, no database): a view that builds its
+    queryset and serializer in ``get_queryset()``/``get_serializer_class()`` is not checked.
+    """
+    model = getattr(getattr(view_class, "queryset", None), "model", None)
+    serializer = getattr(view_class, "serializer_class", None)
+    meta = getattr(serializer, "Meta", None)
+    models_ = [m for m in (model, getattr(meta, "model", None)) if isinstance(m, type)]
+    if not models_ and serializer is None:
+        return
+    if any(hasattr(m, field) for m in models_):
+        return
+    meta_fields = getattr(meta, "fields", ())
+    if field in getattr(serializer, "_declared_fields", {}) or (
+        isinstance(meta_fields, (list, tuple)) and field in meta_fields
+    ):
+        return
+    where = " or ".join(
+        [*(m.__name__ for m in models_), *([serializer.__name__] if isinstance(serializer, type) else [])]
+    )
+    raise ImproperlyConfigured(
+        f"{name}.cache_id_field is {field!r}, which is neither a field of {where}: name the attribute whose "
+        f"value is the detail URL's lookup (the view's lookup_field is "
+        f"{getattr(view_class, 'lookup_field', 'pk')!r})."
+    )
+
+
+def _checks_objects(view_class: type) -> bool:
+    """Whether a permission class of the view has its own ``has_object_permission``."""
+    from rest_framework.permissions import BasePermission
+
+    for permission in getattr(view_class, "permission_classes", ()) or ():
+        method = getattr(permission, "has_object_permission", None)
+        if not isinstance(permission, type) or not issubclass(permission, BasePermission):
+            return True  # composed (IsA & IsB) or foreign: cannot tell, assume it does
+        if method is not BasePermission.has_object_permission:
+            return True
+    return False
 
 
 def view_cache_config(view_class: type) -> ViewCacheConfig:
@@ -140,6 +190,12 @@ def view_cache_config(view_class: type) -> ViewCacheConfig:
     scope: Scope = getattr(view_class, "cache_scope", "user")
     if scope not in ("user", "shared"):
         raise ImproperlyConfigured(f"{name}.cache_scope must be 'user' or 'shared', got {scope!r}.")
+    if scope == "shared" and detail and _checks_objects(view_class):
+        raise ImproperlyConfigured(
+            f"{name} shares entries between users (cache_scope='shared') but its permission classes check "
+            f"objects (has_object_permission), which a shared entry would skip for every user but the first; "
+            f"use cache_scope='user' or do not cache {sorted(detail)}."
+        )
     depends_on = tuple(getattr(view_class, "cache_depends_on", ()) or ())
     for model in depends_on:
         if not (isinstance(model, type) and issubclass(model, models.Model)):
@@ -147,6 +203,8 @@ def view_cache_config(view_class: type) -> ViewCacheConfig:
     id_field = getattr(view_class, "cache_id_field", None)
     if id_field is not None and (not isinstance(id_field, str) or not id_field):
         raise ImproperlyConfigured(f"{name}.cache_id_field must be a field name, got {id_field!r}.")
+    if id_field is not None:
+        _check_id_field(view_class, id_field, name)
     return ViewCacheConfig(
         actions=frozenset(actions),
         detail_actions=frozenset(detail),

@@ -21,10 +21,8 @@ __all__ = [
     "GLOBAL",
     "WriteLog",
     "collecting",
-    "model_label",
-    "model_labels",
-    "model_version_keys",
     "new_token",
+    "table_version_keys",
     "user_version_key",
     "view_version_key",
 ]
@@ -35,14 +33,14 @@ GLOBAL = "all"
 
 @dataclass
 class WriteLog:
-    """What a cached view's write touched, gathered from ORM signals while its action ran."""
+    """What a cached view's write touched, observed while its action ran."""
 
     touched: set[str] = field(default_factory=set)  # version keys to bump
     instances: list[models.Model] = field(default_factory=list)  # saved or deleted objects
 
 
-# While a cached view writes, signals record into its log instead of bumping one by one; the
-# view bumps everything in one call once the action returned (and the write has committed).
+# While a cached view writes, observed writes record into its log instead of bumping one by one;
+# the view bumps everything in one call once the action returned (and the write has committed).
 collecting: ContextVar[WriteLog | None] = ContextVar("adrf_caching_collecting", default=None)
 
 
@@ -51,26 +49,19 @@ def new_token() -> str:
     return f"{time.time_ns() // 1000:x}{secrets.randbits(32):08x}"
 
 
-def model_label(model: type[models.Model]) -> str:
-    return model._meta.concrete_model._meta.label_lower  # type: ignore[union-attr]
-
-
-def model_labels(model: type[models.Model]) -> set[str]:
-    """A write to ``model`` changes its own table and those of its concrete parents."""
-    concrete = model._meta.concrete_model
-    assert concrete is not None
-    return {model_label(concrete), *(parent._meta.label_lower for parent in concrete._meta.get_parent_list())}
-
-
 def _all_tags(prefix: str, shards: int) -> list[str]:
     if shards == 1:
         return [shard_tag(prefix, "", 1)]
     return [f"{prefix}:{{s{n}}}" for n in range(shards)]
 
 
-def model_version_keys(prefix: str, shards: int, labels: Iterable[str]) -> list[str]:
-    """A model's version is copied into every shard so that each shard's reads stay in one slot."""
-    return [f"{tag}:v:m:{label}" for tag in _all_tags(prefix, shards) for label in sorted(labels)]
+def table_version_key(tag: str, table: str) -> str:
+    return f"{tag}:v:t:{table}"
+
+
+def table_version_keys(prefix: str, shards: int, tables: Iterable[str]) -> list[str]:
+    """A table's version is copied into every shard so that each shard's reads stay in one slot."""
+    return [table_version_key(tag, table) for tag in _all_tags(prefix, shards) for table in sorted(tables)]
 
 
 def view_version_keys(prefix: str, shards: int, view_key: str) -> list[str]:

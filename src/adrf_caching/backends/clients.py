@@ -24,8 +24,10 @@ from django.core.exceptions import ImproperlyConfigured
 __all__ = ["ClientConfig", "aclose_connections", "async_handle", "close_connections", "slot_groups", "sync_client"]
 
 _DEFAULTS: dict[str, Any] = {
-    "socket_timeout": 0.25,
-    "socket_connect_timeout": 0.25,
+    # Long enough that a worker whose event loop is saturated does not time out a Redis that answered
+    # (the store also tells a late loop from a slow Redis), short enough that a hang costs one second.
+    "socket_timeout": 1.0,
+    "socket_connect_timeout": 0.5,
     "max_connections": 50,
     "pool_timeout": 0.5,
     "cluster": False,
@@ -133,11 +135,15 @@ if hasattr(os, "register_at_fork"):
 
 
 def _no_retry() -> tuple[Any, Any]:
+    """No retries for the async client (``AsyncRedisCache._run`` retries a closed connection once itself);
+    the sync client retries once on a connection the server closed (restart, ``CLIENT KILL``): never on
+    a timeout, so a hanging Redis still costs one ``socket_timeout``."""
     from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.retry import Retry
 
-    return AsyncRetry(NoBackoff(), 0), Retry(NoBackoff(), 0)
+    return AsyncRetry(NoBackoff(), 0), Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 def _new_async_handle(config: ClientConfig) -> _AsyncHandle:

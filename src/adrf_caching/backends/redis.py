@@ -13,8 +13,10 @@ request builds its own backend instance). This backend instead:
   (management commands, admin, ORM signal receivers in worker threads);
 * uses a ``BlockingConnectionPool``: past ``max_connections`` a command waits up to
   ``pool_timeout`` for a free connection instead of failing with ``MaxConnectionsError``;
-* has short socket timeouts and no retries by default, so a dead or hanging Redis costs a
-  request at most about ``socket_timeout`` and the caller can serve uncached (fail open);
+* has socket timeouts and no retries by default, so a dead or hanging Redis costs a request at
+  most about ``socket_timeout`` and the caller can serve uncached (fail open); a connection that
+  the server closed (restart, ``CLIENT KILL``) empties the pool's idle connections and the
+  command is tried once more on a fresh one;
 * stores values without pickle where it can, and signs the pickles it cannot avoid
   (see ``adrf_caching.backends.serializers``);
 * supports Redis Cluster with ``OPTIONS={"cluster": True}``.
@@ -32,6 +34,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adrf_caching.backends.clients import (
     ClientConfig,
@@ -75,7 +79,15 @@ class AsyncRedisCache(BaseCache):
     async def _run(self, operation: Callable[[Any], Awaitable[T]]) -> T:
         handle = await async_handle(self._config)
         if handle.limiter is None:
-            return await operation(handle.client)
+            try:
+                return await operation(handle.client)
+            except RedisConnectionError as exc:
+                # A restart or CLIENT KILL closed the pooled connections: drop the idle ones (they
+                # would each fail once), and try once more on a fresh one. A timeout is not retried.
+                await handle.client.connection_pool.disconnect(inuse_connections=False)
+                if isinstance(exc, RedisTimeoutError):
+                    raise
+                return await operation(handle.client)
         await asyncio.wait_for(handle.limiter.acquire(), handle.pool_timeout)
         try:
             return await operation(handle.client)

@@ -1,0 +1,1 @@
+"""Optional integrations: ``prometheus`` (``adrf-caching[prometheus]``) and ``otel`` (``adrf-caching[otel]``)."""

@@ -1,0 +1,298 @@
+"""Cached reads without adrf's thread hop for ``initial()``.
+
+adrf's ``async_dispatch`` runs ``initial()`` (negotiation, versioning, authentication, permissions,
+throttles) in ``sync_to_async``: the hop costs several times the ~35 µs of work on a cache hit.
+For a cached GET/HEAD this module runs ``initial()`` on the event loop instead, but only when every
+part of it is known not to block:
+
+* async-native parts (``async def authenticate`` / ``has_permission`` / ``allow_request``) are awaited;
+* sync parts run on the loop when they are in the allow-list below, carry the class attribute
+  ``adrf_caching_loop_safe = True``, or are named in the setting ``LOOP_SAFE_CLASSES``;
+* anything else (``SessionAuthentication`` with a session cookie, Basic/Token authentication with
+  credentials, ``DjangoModelPermissions``, rate throttles on a network cache, an overridden
+  ``initial()``...) keeps adrf's single hop, exactly as before.
+
+The decision is taken before any part runs, so nothing (throttles included) runs twice. If a sync
+part trusted to be loop-safe touches the database anyway (``SynchronousOnlyOperation``), that one call
+is rerun in a thread, its class is not trusted again, and a warning names it: never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from inspect import iscoroutinefunction
+from typing import TYPE_CHECKING, Any
+
+from adrf.requests import AsyncRequest
+from adrf.views import APIView as AdrfAPIView
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import SynchronousOnlyOperation
+from rest_framework import authentication, negotiation, permissions, throttling, versioning
+from rest_framework.exceptions import APIException
+from rest_framework.request import ForcedAuthentication, wrap_attributeerrors
+from rest_framework.views import APIView as DRFAPIView
+
+from adrf_caching.conf import caching_settings
+from adrf_caching.options import drf_action_name
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+
+    from adrf_caching.base import CacheMixin
+
+__all__ = ["LOOP_SAFE_ATTRIBUTE", "async_dispatch", "loop_plan"]
+
+logger = logging.getLogger("adrf_caching")
+
+LOOP_SAFE_ATTRIBUTE = "adrf_caching_loop_safe"
+
+# DRF classes that never block: they only read the request, the view or the already loaded user.
+# Exact classes only: a subclass may override what makes them safe.
+_SAFE_PERMISSIONS: frozenset[type] = frozenset(
+    {permissions.AllowAny, permissions.IsAuthenticated, permissions.IsAuthenticatedOrReadOnly, permissions.IsAdminUser}
+)
+_SAFE_NEGOTIATORS: frozenset[type] = frozenset({negotiation.DefaultContentNegotiation})
+_SAFE_VERSIONING: frozenset[type] = frozenset(
+    {
+        versioning.AcceptHeaderVersioning,
+        versioning.URLPathVersioning,
+        versioning.NamespaceVersioning,
+        versioning.HostNameVersioning,
+        versioning.QueryParameterVersioning,
+    }
+)
+# Rate throttles are safe only on an in-process cache (LocMem): a network cache would block the loop.
+_RATE_THROTTLES: frozenset[type] = frozenset(
+    {throttling.AnonRateThrottle, throttling.UserRateThrottle, throttling.ScopedRateThrottle}
+)
+
+# The parts of ``initial()`` this module re-implements or calls on the loop: a view overriding any of
+# them keeps the hop (its override may block, or do something the loop version would skip).
+_STOCK_METHODS: dict[str, Any] = {
+    "initial": DRFAPIView.initial,
+    "get_format_suffix": DRFAPIView.get_format_suffix,
+    "perform_content_negotiation": DRFAPIView.perform_content_negotiation,
+    "determine_version": DRFAPIView.determine_version,
+    "perform_authentication": DRFAPIView.perform_authentication,
+    "check_permissions": AdrfAPIView.check_permissions,
+    "check_sync_permissions": AdrfAPIView.check_sync_permissions,
+    "check_throttles": AdrfAPIView.check_throttles,
+    "check_sync_throttles": AdrfAPIView.check_sync_throttles,
+}
+
+_stock_views: dict[type, bool] = {}
+_distrusted: set[type] = set()  # marked safe, then caught touching the database
+
+
+@dataclass(frozen=True)
+class LoopPlan:
+    """What ``initial()`` will run on the loop: the permission and throttle instances, checked."""
+
+    permissions: list[Any]
+    throttles: list[Any]
+
+
+def _marked(cls: type) -> bool:
+    if cls in _distrusted:
+        return False
+    if getattr(cls, LOOP_SAFE_ATTRIBUTE, False) is True:
+        return True
+    return f"{cls.__module__}.{cls.__qualname__}" in caching_settings().loop_safe_classes
+
+
+def _is_stock_view(cls: type) -> bool:
+    verdict = _stock_views.get(cls)
+    if verdict is None:
+        verdict = all(getattr(cls, name, None) is function for name, function in _STOCK_METHODS.items())
+        _stock_views[cls] = verdict
+    return verdict
+
+
+def _no_credentials(request: Any, keyword: bytes) -> bool:
+    """Basic/Token authentication return ``None`` without any I/O when their keyword is absent."""
+    auth = authentication.get_authorization_header(request).split()
+    return not auth or auth[0].lower() != keyword
+
+
+def _authenticator_safe(authenticator: Any, request: Any) -> bool:
+    cls = type(authenticator)
+    if iscoroutinefunction(authenticator.authenticate) or _marked(cls):
+        return True
+    if cls is authentication.BasicAuthentication:
+        return _no_credentials(request, b"basic")
+    if cls is authentication.TokenAuthentication:
+        return _no_credentials(request, authenticator.keyword.lower().encode())
+    if cls is ForcedAuthentication:  # DRF's test client ``force_authenticate``: returns what it holds
+        return True
+    if cls is authentication.SessionAuthentication:
+        # Without a session cookie the session is empty and the user anonymous: no session load.
+        return settings.SESSION_COOKIE_NAME not in request.COOKIES
+    return False
+
+
+def _permission_safe(permission: Any) -> bool:
+    # adrf's AND/OR/NOT operators are async: they await async operands and hop for sync ones.
+    cls = type(permission)
+    return iscoroutinefunction(permission.has_permission) or cls in _SAFE_PERMISSIONS or _marked(cls)
+
+
+def _throttle_safe(throttle: Any) -> bool:
+    cls = type(throttle)
+    if iscoroutinefunction(throttle.allow_request) or _marked(cls):
+        return True
+    if cls in _RATE_THROTTLES:
+        from django.core.cache import cache as default_cache
+        from django.core.cache import caches
+        from django.core.cache.backends.locmem import LocMemCache
+
+        backend = caches["default"] if throttle.cache is default_cache else throttle.cache
+        return isinstance(backend, LocMemCache)
+    return False
+
+
+def _class_safe(cls: type | None, allowed: frozenset[type]) -> bool:
+    return cls is None or cls in allowed or _marked(cls)
+
+
+def _is_cached_read(view: CacheMixin, request: Any) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    action = getattr(view, "action", None)
+    if action is None:  # a plain or generic APIView: its GET is the cached get / list / retrieve
+        return bool(view._cache_config.actions)
+    return drf_action_name(action) in view._cache_config.actions
+
+
+def loop_plan(view: CacheMixin, request: Any) -> LoopPlan | None:
+    """The plan to run ``initial()`` on the loop for this request, or ``None`` to keep adrf's hop."""
+    if not caching_settings().initial_on_loop or type(request) is not AsyncRequest:
+        return None
+    if not _is_cached_read(view, request) or not _is_stock_view(type(view)):
+        return None
+    if not _class_safe(getattr(view, "content_negotiation_class", None), _SAFE_NEGOTIATORS):
+        return None
+    if not _class_safe(getattr(view, "versioning_class", None), _SAFE_VERSIONING):
+        return None
+    if not all(_authenticator_safe(a, request) for a in request.authenticators or ()):
+        return None
+    try:
+        # Usually ``[cls() for cls in permission_classes]``; an override that fails or touches the
+        # database is left to the hop, which reproduces its error where it belongs.
+        permission_list = list(view.get_permissions())
+        throttle_list = list(view.get_throttles())
+    except Exception:
+        return None
+    if not all(_permission_safe(p) for p in permission_list) or not all(_throttle_safe(t) for t in throttle_list):
+        return None
+    return LoopPlan(permission_list, throttle_list)
+
+
+async def _call(owner: object, function: Callable[..., Any], *args: Any) -> Any:
+    """Call a sync part on the loop; if it turns out to touch the database, rerun it in a thread."""
+    try:
+        return function(*args)
+    except SynchronousOnlyOperation:
+        cls = type(owner)
+        if cls not in _distrusted:
+            _distrusted.add(cls)
+            logger.warning(
+                "adrf_caching: %s.%s touched the database on the event loop; it now runs in a thread. "
+                "Remove it from LOOP_SAFE_CLASSES / adrf_caching_loop_safe, or make it async.",
+                cls.__module__,
+                cls.__qualname__,
+            )
+        return await sync_to_async(function)(*args)
+
+
+async def _authenticate(request: Any) -> None:
+    """adrf's ``AsyncRequest._authenticate``, awaiting async authenticators on the loop."""
+    with wrap_attributeerrors():
+        for authenticator in request.authenticators:
+            try:
+                if iscoroutinefunction(authenticator.authenticate):
+                    user_auth_tuple = await authenticator.authenticate(request)
+                else:
+                    user_auth_tuple = await _call(authenticator, authenticator.authenticate, request)
+            except APIException:
+                request._not_authenticated()
+                raise
+            if user_auth_tuple is not None:
+                request._authenticator = authenticator
+                request.user, request.auth = user_auth_tuple
+                return
+        request._not_authenticated()
+
+
+def _split(parts: Iterable[Any], method: str) -> tuple[list[Any], list[Any]]:
+    sync_parts: list[Any] = []
+    async_parts: list[Any] = []
+    for part in parts:
+        (async_parts if iscoroutinefunction(getattr(part, method)) else sync_parts).append(part)
+    return sync_parts, async_parts
+
+
+async def initial(view: Any, plan: LoopPlan, request: Any, *args: Any, **kwargs: Any) -> None:
+    """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop."""
+    view.format_kwarg = view.get_format_suffix(**kwargs)
+    request.accepted_renderer, request.accepted_media_type = view.perform_content_negotiation(request)
+    request.version, request.versioning_scheme = view.determine_version(request, *args, **kwargs)
+    await _authenticate(request)
+
+    if plan.permissions:  # adrf: the async permissions first (gathered), then the sync ones in order
+        sync_permissions, async_permissions = _split(plan.permissions, "has_permission")
+        if async_permissions:
+            await view.check_async_permissions(request, async_permissions)
+        for permission in sync_permissions:
+            if not await _call(permission, permission.has_permission, request, view):
+                view.permission_denied(
+                    request, message=getattr(permission, "message", None), code=getattr(permission, "code", None)
+                )
+
+    if plan.throttles:  # adrf: the sync throttles first, then the async ones; each counts once
+        sync_throttles, async_throttles = _split(plan.throttles, "allow_request")
+        durations = []
+        for throttle in sync_throttles:
+            if not await _call(throttle, throttle.allow_request, request, view):
+                durations.append(throttle.wait())
+        durations.extend(await view.check_async_throttles(request, async_throttles))
+        if durations:
+            view.throttled(request, max((d for d in durations if d is not None), default=None))
+
+
+async def async_dispatch(
+    view: Any, inherited: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any
+) -> HttpResponseBase:
+    """adrf's ``APIView.async_dispatch``, with ``initial()`` on the loop when :func:`loop_plan` allows.
+
+    ``inherited`` is the next ``async_dispatch`` in the view's MRO: when it is not adrf's own (another
+    mixin overrides it), it runs instead, unchanged."""
+    if getattr(inherited, "__func__", None) is not AdrfAPIView.async_dispatch:
+        return await inherited(request, *args, **kwargs)  # type: ignore[no-any-return]
+    view.args = args
+    view.kwargs = kwargs
+    drf_request = view.initialize_request(request, *args, **kwargs)
+    view.request = drf_request
+    view.headers = view.default_response_headers
+    try:
+        plan = loop_plan(view, drf_request)
+        if plan is None:
+            await sync_to_async(view.initial)(drf_request, *args, **kwargs)
+        else:
+            await initial(view, plan, drf_request, *args, **kwargs)
+        method = drf_request.method.lower()
+        if method in view.http_method_names:
+            handler = getattr(view, method, view.http_method_not_allowed)
+        else:
+            handler = view.http_method_not_allowed
+        if iscoroutinefunction(handler):
+            response = await handler(drf_request, *args, **kwargs)
+        else:
+            response = await sync_to_async(handler)(drf_request, *args, **kwargs)
+    except Exception as exc:
+        response = view.handle_exception(exc)
+    view.response = view.finalize_response(drf_request, response, *args, **kwargs)
+    return view.response  # type: ignore[no-any-return]

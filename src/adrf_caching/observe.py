@@ -1,0 +1,288 @@
+"""Observe the SQL: which tables a cached miss read, which tables every write statement wrote.
+
+Nothing here infers a dependency from a queryset or a serializer: an ``execute_wrapper`` on every
+database connection sees each statement as it runs. A miss traced with :func:`tracing` learns
+every table its SQL read (``get_queryset``, object permissions, serializers, method fields, sync
+or async, across ``sync_to_async`` hops: the trace lives in a ``ContextVar``, which asgiref carries
+into its threads). Every INSERT, UPDATE, DELETE, TRUNCATE, ALTER or DROP, raw SQL included, bumps
+the version of each table it wrote once the transaction commits, or at once under autocommit.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.db.models import Model
+
+__all__ = ["Statement", "Trace", "install", "statement", "tracing"]
+
+# Leading keywords of statements that change rows. CREATE is not one: a new table has no
+# cached readers. SELECT ... FOR UPDATE and SELECT ... INTO (rare) are treated as reads.
+_WRITE_VERBS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE", "ALTER", "DROP", "RENAME", "WITH-WRITE"}
+)
+
+_IDENTIFIER = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+_QUALIFIED = rf"{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})*"
+_TOKENS = re.compile(_IDENTIFIER)
+_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
+# A table named right after these keywords (raw SQL may name tables no Django model has).
+_NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\s+({_QUALIFIED})", re.I)
+# The table a write statement writes (the first one named, for DELETE/UPDATE with subqueries).
+_TARGET = re.compile(
+    rf"^\s*(?:INSERT(?:\s+OR\s+\w+)?(?:\s+IGNORE)?\s+INTO|REPLACE\s+INTO|MERGE\s+INTO"
+    rf"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?)\s+({_QUALIFIED})",
+    re.I,
+)
+_TRUNCATE = re.compile(
+    r"^\s*TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?\s+(.*?)(?:\s+(?:RESTART|CONTINUE|CASCADE|RESTRICT)\b|;|$)", re.I | re.S
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What one SQL text reads and writes, by lower-case table name."""
+
+    tables: frozenset[str]  # every table it names
+    written: frozenset[str]  # the tables whose rows it changes (empty for a read)
+
+
+def _unquote(name: str) -> str:
+    last = name.split(".")[-1].strip() if not name.startswith(('"', "`", "[")) else name
+    if last[:1] in ('"', "`", "["):
+        last = last[1:-1].replace('""', '"')
+    return last.lower()
+
+
+def _last_part(qualified: str) -> str:
+    parts = _TOKENS.findall(qualified)
+    return _unquote(parts[-1]) if parts else ""
+
+
+@lru_cache(maxsize=4096)
+def statement(sql: str) -> Statement:
+    """Parse ``sql`` once: the tables it names (known Django tables anywhere, others after FROM/JOIN/...)."""
+    text = _COMMENTS.sub(" ", sql)
+    known = known_tables()
+    tables = {name for name in map(_unquote, _TOKENS.findall(text)) if name in known}
+    tables |= {_last_part(match) for match in _NAMED.findall(text)}
+    tables.discard("")
+    verb = _first_verb(text)
+    if verb not in _WRITE_VERBS:
+        return Statement(frozenset(tables), frozenset())
+    written: set[str] = set()
+    if verb == "TRUNCATE":
+        match = _TRUNCATE.match(text)
+        if match:
+            written = {_last_part(part) for part in match.group(1).split(",")} - {""}
+    else:
+        match = _TARGET.match(text)
+        if match:
+            written = {_last_part(match.group(1))}
+    if not written:
+        written = set(tables)  # a write whose target we cannot tell: everything it names
+    written |= _cascaded(frozenset(written))
+    return Statement(frozenset(tables | written), frozenset(written))
+
+
+def _first_verb(text: str) -> str:
+    match = re.match(r"[\s(]*(\w+)", text)
+    verb = match.group(1).upper() if match else ""
+    if verb == "WITH" and re.search(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", text, re.I):
+        return "WITH-WRITE"  # a data-modifying CTE: its target is not the first table named
+    return verb
+
+
+@lru_cache(maxsize=1)
+def known_tables() -> frozenset[str]:
+    """Every table of every installed model, auto-created many-to-many tables included."""
+    from django.apps import apps
+
+    found: set[str] = set()
+    for model in apps.get_models(include_auto_created=True):
+        found.add(model._meta.db_table.lower())
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1024)
+def _cascaded(tables: frozenset[str]) -> frozenset[str]:
+    """Tables the database itself changes when ``tables`` change: ``on_delete=DB_CASCADE``/``DB_SET_NULL``
+    (Django 6) act in the database, without a statement of their own to observe."""
+    from django.apps import apps
+    from django.db import models
+
+    names = ("DB_CASCADE", "DB_SET_NULL", "DB_SET_DEFAULT")
+    db_actions = tuple(getattr(models, name) for name in names if hasattr(models, name))
+    if not db_actions:
+        return frozenset()
+    found: set[str] = set()
+    frontier = set(tables)
+    while frontier:
+        table = frontier.pop()
+        for model in apps.get_models(include_auto_created=True):
+            for model_field in model._meta.concrete_fields:
+                remote = getattr(model_field, "remote_field", None)
+                target = getattr(remote, "model", None)
+                if (
+                    remote is not None
+                    and getattr(remote, "on_delete", None) in db_actions
+                    and isinstance(target, type)
+                    and issubclass(target, models.Model)
+                    and target._meta.db_table.lower() == table
+                ):
+                    name = model._meta.db_table.lower()
+                    if name not in found and name not in tables:
+                        found.add(name)
+                        frontier.add(name)
+    return frozenset(found)
+
+
+# -- tracing a miss ------------------------------------------------------------------------
+
+
+@dataclass
+class Trace:
+    """What a cached miss's SQL touched."""
+
+    tables: set[str] = field(default_factory=set)
+    in_transaction: bool = False  # some statement ran inside an atomic block: never store
+
+
+_trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None)
+
+
+@contextmanager
+def tracing() -> Iterator[Trace]:
+    """Record every table read by SQL run in this context (and the threads it hops to)."""
+    trace = Trace()
+    token = _trace.set(trace)
+    try:
+        yield trace
+    finally:
+        _trace.reset(token)
+
+
+# -- observing writes ----------------------------------------------------------------------
+
+# Called with the written tables after the write is durable: bump their versions.
+WriteListener = Callable[[frozenset[str]], None]
+_after_commit: list[WriteListener] = []
+_before_write: list[WriteListener] = []
+_local = threading.local()  # re-entrancy guard: the cache's own SQL (DatabaseCache) is not observed
+
+
+def on_tables_written(after_commit: WriteListener, before_write: WriteListener | None = None) -> None:
+    """Register what to do when a statement writes tables (set once, by ``adrf_caching.invalidation``)."""
+    _after_commit[:] = [after_commit]
+    _before_write[:] = [before_write] if before_write is not None else []
+
+
+def _observer(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    if getattr(_local, "busy", False) or not isinstance(sql, str):
+        return execute(sql, params, many, context)
+    info = statement(sql)
+    connection: BaseDatabaseWrapper = context["connection"]
+    trace = _trace.get()
+    if trace is not None:
+        trace.tables |= info.tables
+        if connection.in_atomic_block:
+            trace.in_transaction = True
+    if not info.written:
+        return execute(sql, params, many, context)
+    _notify(_before_write, info.written)
+    result = execute(sql, params, many, context)
+    _written(connection, info.written)
+    return result
+
+
+def _notify(listeners: list[WriteListener], tables: frozenset[str]) -> None:
+    _local.busy = True
+    try:
+        for listener in listeners:
+            listener(tables)
+    finally:
+        _local.busy = False
+
+
+# Tables this flow of control wrote in a transaction not committed yet. A ContextVar: asgiref
+# carries it from the thread that wrote back to the async view, and into the threads it calls.
+_uncommitted: ContextVar[frozenset[tuple[BaseDatabaseWrapper, str]]] = ContextVar(
+    "adrf_caching_uncommitted", default=frozenset()
+)
+
+
+def uncommitted_tables() -> frozenset[str]:
+    """Tables with writes this context made in a transaction still open: the cache cannot answer
+    for them (it holds committed rows only), so reads of them bypass it. A connection no longer in
+    a transaction has committed or rolled back."""
+    written = _uncommitted.get()
+    if not written:
+        return frozenset()
+    return frozenset(table for connection, table in written if connection.in_atomic_block)
+
+
+def _written(connection: BaseDatabaseWrapper, tables: frozenset[str]) -> None:
+    """Bump now under autocommit; else once the outermost transaction commits."""
+    if not connection.in_atomic_block:
+        _notify(_after_commit, tables)
+        return
+    _uncommitted.set(_uncommitted.get() | {(connection, table) for table in tables})
+    pending: set[str] | None = getattr(connection, "_adrf_caching_pending", None)
+    if pending is None:
+        pending = set()
+        connection._adrf_caching_pending = pending  # type: ignore[attr-defined]
+    pending |= tables
+
+    def flush() -> None:
+        written = frozenset(pending)
+        pending.clear()
+        if written:
+            _notify(_after_commit, written)
+
+    # Registered per statement: callbacks of a rolled-back savepoint are dropped by Django, and the
+    # first callback that runs flushes everything pending (the others find nothing left).
+    connection.on_commit(flush)
+
+
+def _install_on(connection: BaseDatabaseWrapper) -> None:
+    if _observer not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _observer)
+
+
+def _connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    _install_on(connection)
+
+
+def install() -> None:
+    """Observe every connection of this process: those open now and every one opened later."""
+    connection_created.connect(_connection_created, dispatch_uid="adrf_caching.observe")
+    for connection in connections.all(initialized_only=True):
+        _install_on(connection)
+
+
+def tables_of_models(models_or_instances: Iterable[Any]) -> set[str]:
+    """The tables a write to these models changes: their own, their concrete parents', their
+    auto-created many-to-many tables."""
+    tables: set[str] = set()
+    for item in models_or_instances:
+        model: type[Model] = item if isinstance(item, type) else type(item)
+        concrete = model._meta.concrete_model or model
+        for each in (concrete, *concrete._meta.get_parent_list()):
+            tables.add(each._meta.db_table.lower())
+            for m2m in each._meta.local_many_to_many:
+                through = m2m.remote_field.through
+                if isinstance(through, type) and issubclass(through, Model) and through._meta.auto_created:
+                    tables.add(through._meta.db_table.lower())
+    return tables
