@@ -16,11 +16,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
     "rest_framework",
     "adrf_caching",
     "tests.testapp.apps.TestAppConfig",
 ]
-MIDDLEWARE: list[str] = []
+# Sessions: the anonymous cart of the issue 9 tests (authentication stays BasicAuthentication).
+MIDDLEWARE: list[str] = ["django.contrib.sessions.middleware.SessionMiddleware"]
 
 
 def _database() -> dict[str, object]:

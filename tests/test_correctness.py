@@ -12,9 +12,8 @@ from django.contrib.auth.models import Group
 from django.test import AsyncClient, override_settings
 
 from adrf_caching import ainvalidate_all, ainvalidate_view
-from adrf_caching.dependencies import view_model_labels
 from adrf_caching.store import get_store
-from tests.conftest import auth, count_queries
+from tests.conftest import auth, count_queries, learn
 from tests.testapp import views
 from tests.testapp.models import Tag
 
@@ -25,23 +24,18 @@ def data_queries(calls: list[str]) -> list[str]:
     return [sql for sql in calls if 'FROM "auth_user"' not in sql]
 
 
-def test_dependencies_are_derived_from_queryset_and_serializer():
-    labels = view_model_labels(views.PostViewSet)
-    assert {"testapp.post", "testapp.author", "testapp.tag"} <= labels
-    assert "auth.user" in labels  # the serializer's ``owner`` related field
-
-
-async def test_depends_on_ties_a_view_to_a_model(backend, client: AsyncClient):
-    assert json.loads((await client.get("/tag-count/")).content) == {"tags": 0}
-    assert json.loads((await client.get("/tag-count-untraced/")).content) == {"tags": 0}
+async def test_a_view_depends_on_the_tables_its_sql_read(backend, client: AsyncClient):
+    for url in ("/tag-count/", "/tag-count-untraced/"):
+        for _ in range(3):  # learn, store, hit
+            assert json.loads((await client.get(url)).content) == {"tags": 0}
     await Tag.objects.acreate(name="new")
+    # With or without depends_on: the SQL of the miss read the tag table, so the write outdates it.
     assert json.loads((await client.get("/tag-count/")).content) == {"tags": 1}
-    # Without depends_on nothing links the view to Tag: it stays cached (hence the option).
-    assert json.loads((await client.get("/tag-count-untraced/")).content) == {"tags": 0}
+    assert json.loads((await client.get("/tag-count-untraced/")).content) == {"tags": 1}
 
 
 async def test_shared_scope_has_one_entry_for_all_users(backend, posts, alice, bob, client: AsyncClient):
-    first = await client.get("/shared-posts/", headers=auth(alice))
+    first = await learn(client, "/shared-posts/", headers=auth(alice))
     async with count_queries() as bobs:
         second = await client.get("/shared-posts/", headers=auth(bob))
     assert data_queries(bobs.calls) == []
@@ -51,18 +45,23 @@ async def test_shared_scope_has_one_entry_for_all_users(backend, posts, alice, b
     assert anonymous.value > 0  # anonymous users never share with authenticated ones
 
 
-async def test_group_change_outdates_the_users_entries(backend, posts, alice, client: AsyncClient):
-    await client.get("/posts/", headers=auth(alice))
+async def test_group_change_outdates_entries_that_read_groups(backend, posts, alice, client: AsyncClient):
+    # /editor-posts/ reads the user's groups in get_queryset; /posts/ does not, and stays a hit.
+    await learn(client, "/posts/", headers=auth(alice))
+    before = json.loads((await learn(client, "/editor-posts/", headers=auth(alice))).content)
     group = await Group.objects.acreate(name="editors")
     await sync_to_async(alice.groups.add)(group)
-    async with count_queries() as after:
+    async with count_queries() as unrelated:
         await client.get("/posts/", headers=auth(alice))
-    assert data_queries(after.calls) != []
+    assert data_queries(unrelated.calls) == []
+    cached = json.loads((await client.get("/editor-posts/", headers=auth(alice))).content)
+    plain = json.loads((await client.get("/uncached-editor-posts/", headers=auth(alice))).content)
+    assert cached["count"] == plain["count"] == 5 > before["count"]
 
 
 async def test_invalidate_view_and_all(backend, posts, client: AsyncClient):
     for invalidate in (lambda: ainvalidate_view(views.PostViewSet), ainvalidate_all):
-        await client.get("/posts/")
+        await learn(client, "/posts/")
         async with count_queries() as hit:
             await client.get("/posts/")
         assert hit.value == 0
@@ -84,7 +83,7 @@ async def test_damaged_entry_is_a_miss_and_a_log_line(
         await original_set(key, value, ttl)
 
     monkeypatch.setattr(store, "set", remember)
-    good = await client.get("/posts/")
+    good = await learn(client, "/posts/")
     for garbage in (b"\x80\x04garbage", b"adrf1\n{not json\nbody", b"adrf1\n", "a str"):
         await store.backend.aset(written[0], garbage, timeout=60)
         with caplog.at_level(logging.WARNING, logger="adrf_caching"):
@@ -94,7 +93,7 @@ async def test_damaged_entry_is_a_miss_and_a_log_line(
 
 
 async def test_client_no_cache_does_not_bypass_by_default(backend, posts, client: AsyncClient):
-    await client.get("/posts/")
+    await learn(client, "/posts/")
     async with count_queries() as hit:
         await client.get("/posts/", headers={"cache-control": "no-cache"})
     assert hit.value == 0

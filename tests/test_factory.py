@@ -147,7 +147,8 @@ async def test_zero_ttl_stores_nothing(posts, client: AsyncClient):
 @pytest.mark.django_db(transaction=True)
 async def test_hit_header_when_configured(posts, client: AsyncClient):
     with override_settings(ADRF_CACHING_SETTINGS={"CACHE_ALIAS": "locmem", "HIT_HEADER": "X-Cache"}):
-        assert (await client.get("/posts/?hh=1"))["X-Cache"] == "miss"
+        assert (await client.get("/posts/?hh=1"))["X-Cache"] == "miss"  # learns what it reads
+        assert (await client.get("/posts/?hh=1"))["X-Cache"] == "miss"  # stores
         assert (await client.get("/posts/?hh=1"))["X-Cache"] == "hit"
 
 
@@ -158,6 +159,7 @@ async def test_cached_wraps_actions_a_view_writes_itself(locmem, posts, client):
 
     made = cached(__import__("tests.testapp.views", fromlist=["x"]).HandWrittenPosts)
     assert not issubclass(made, ListModelMixin)
+    await client.get("/hand-written/")
     first = await client.get("/hand-written/")
     async with count_queries() as hit:
         assert (await client.get("/hand-written/")).content == first.content
@@ -179,3 +181,39 @@ def test_loading_the_app_does_not_import_drf_views():
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_shared_scope_refuses_object_permissions():
+    """A shared entry would answer for every user what only the first user's object check allowed."""
+    from rest_framework.permissions import BasePermission, IsAuthenticated
+
+    class OwnerOnly(BasePermission):
+        def has_object_permission(self, request, view, obj):
+            return obj.owner_id == request.user.pk
+
+    class Posts(adrf_viewsets.ReadOnlyModelViewSet):
+        queryset = Post.objects.all()
+        serializer_class = PostSerializer
+        permission_classes = [OwnerOnly]
+
+    with pytest.raises(ImproperlyConfigured, match="has_object_permission"):
+        cached(Posts, scope="shared")
+    with pytest.raises(ImproperlyConfigured, match="has_object_permission"):
+        cached(type("Composed", (Posts,), {"permission_classes": [IsAuthenticated & OwnerOnly]}), scope="shared")
+    cached(Posts, scope="shared", actions=["list"])  # lists check no object: allowed
+    cached(type("Plain", (Posts,), {"permission_classes": [IsAuthenticated]}), scope="shared")
+
+
+def test_a_project_without_the_app_is_refused(settings):
+    from django.apps import apps
+
+    class Posts(adrf_viewsets.ReadOnlyModelViewSet):
+        queryset = Post.objects.all()
+        serializer_class = PostSerializer
+
+    apps.set_installed_apps([app for app in settings.INSTALLED_APPS if app != "adrf_caching"])
+    try:
+        with pytest.raises(ImproperlyConfigured, match='Add "adrf_caching" to INSTALLED_APPS'):
+            cached(Posts)
+    finally:
+        apps.unset_installed_apps()

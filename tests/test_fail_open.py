@@ -58,6 +58,7 @@ async def test_stopped_server_serves_uncached_and_keeps_writes(
 async def test_hanging_server_is_bounded_and_no_stale_entry_survives_it(
     own_redis, posts, alice, client: AsyncClient
 ):
+    await client.get("/posts/?size=50")  # learns what it reads
     await client.get("/posts/?size=50")
     async with count_queries() as hit:
         await client.get("/posts/?size=50")

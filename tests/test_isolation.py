@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import AsyncClient
 
 from adrf_caching.keys import user_segment, user_segment_for_pk
-from tests.conftest import auth, count_queries, make_user
+from tests.conftest import auth, count_queries, learn, make_user
 from tests.testapp.models import Note
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +51,7 @@ async def test_permissions_are_checked_on_hits(backend, posts, client: AsyncClie
 
 async def test_user_changes_outdate_that_users_entries(backend, posts, client: AsyncClient):
     user = await sync_to_async(make_user)("changing")
-    await client.get("/posts/", headers=auth(user))
+    await learn(client, "/posts/", headers=auth(user))
     async with count_queries() as hit:
         await client.get("/posts/", headers=auth(user))
     assert [q for q in hit.calls if 'FROM "auth_user"' not in q] == []
@@ -61,6 +61,12 @@ async def test_user_changes_outdate_that_users_entries(backend, posts, client: A
     async with count_queries() as after:
         await client.get("/posts/", headers=auth(user))
     assert [q for q in after.calls if 'FROM "auth_user"' not in q] != []
+    await client.get("/posts/", headers=auth(user))
+    # By any path, QuerySet.update() included: authentication reloads the row the stamp digests.
+    await User.objects.filter(pk=user.pk).aupdate(first_name="Changed")
+    async with count_queries() as updated:
+        await client.get("/posts/", headers=auth(user))
+    assert [q for q in updated.calls if 'FROM "auth_user"' not in q] != []
 
 
 def test_user_segment_depends_on_the_users_model():

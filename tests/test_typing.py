@@ -59,3 +59,13 @@ def test_plugin_cases_need_the_plugin() -> None:
     assert status == 1, output
     assert 'Variable "tests.typing.plugin.cached_classes.PostCached" is not valid as a type' in output
     assert 'Invalid base class "PostCached"' in output
+
+
+def test_readme_cached_example_is_the_one_mypy_checks() -> None:
+    """The README's ``cached(..., actions=[...])`` example is tests/typing/readme_and_0_2.py's, verbatim."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### 4. `cached()`", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    checked = (ROOT / "tests/typing/readme_and_0_2.py").read_text()
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert any("actions=[" in line for line in lines)
+    assert [line for line in lines if line not in checked.splitlines()] == []

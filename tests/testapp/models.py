@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -44,6 +46,72 @@ class Note(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
     text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+
+# -- Issue 9: models whose reads and writes the old dependency inference could not see -------------
+
+
+class Editor(models.Model):
+    """Referenced with ``on_delete=SET_NULL``: deleting one rewrites rows of another table."""
+
+    name = models.CharField(max_length=100)
+
+
+class Review(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reviews")
+    editor = models.ForeignKey(Editor, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews")
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Comment(models.Model):
+    """Points at any row through a ``GenericForeignKey``."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Author, through="Membership", related_name="teams")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Membership(models.Model):
+    """An explicit many-to-many ``through`` model."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=50, default="member")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Share(models.Model):
+    """Grants one user read access to another user's post: checked in ``has_object_permission``."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares")
+
+
+class Ticket(models.Model):
+    """Rows of several tenants: the view answers per ``X-Tenant`` header."""
+
+    tenant = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["id"]

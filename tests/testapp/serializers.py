@@ -42,3 +42,49 @@ class NoteSerializer(serializers.ModelSerializer):
 class TransferPostSerializer(PostSerializer):
     class Meta(PostSerializer.Meta):
         read_only_fields: list[str] = []
+
+
+# -- one-hop serialization: serializers covering what adrf serializes field by field ------------
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class FieldZooPostSerializer(serializers.ModelSerializer):
+    """Nested (one and many), dotted sources, DRF and adrf field classes, a sync method field."""
+
+    author = AuthorSerializer(read_only=True)
+    author_name = serializers.CharField(source="author.name", read_only=True)
+    author_pk = serializers.IntegerField(source="author.id", read_only=True)
+    tag_list = TagSerializer(source="tags", many=True, read_only=True)
+    tag_names = drf_serializers.SlugRelatedField(source="tags", slug_field="name", many=True, read_only=True)
+    shout = drf_serializers.SerializerMethodField()
+    flag = serializers.BooleanField(source="published", read_only=True)
+    label = drf_serializers.ReadOnlyField(source="__str__")
+    url = drf_serializers.HyperlinkedIdentityField(view_name="post-detail")
+
+    class Meta:
+        model = Post
+        fields = [
+            "id", "title", "slug", "uuid", "body", "published", "author", "author_name", "author_pk",
+            "tag_list", "tag_names", "shout", "flag", "label", "url", "owner",
+        ]
+
+    def get_shout(self, post: Post) -> str:
+        return post.title.upper() + "!"
+
+
+class AsyncMethodPostSerializer(serializers.ModelSerializer):
+    """adrf's async method field: only adrf's ``adata`` can serialize it."""
+
+    shout = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "shout"]
+
+    async def get_shout(self, post: Post) -> str:
+        return post.title.upper() + "!"

@@ -5,7 +5,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter as DRFSimpleRouter
 
 from adrf_caching import cached
-from tests.testapp import views
+from tests.testapp import observed_views, views
 
 router = DefaultRouter()
 router.register("posts", views.PostViewSet, basename="post")
@@ -23,6 +23,8 @@ router.register("transfer-posts", views.TransferPostViewSet, basename="transfer-
 router.register("shared-posts", views.SharedPostViewSet, basename="shared-post")
 router.register("hand-written", views.CachedHandWrittenPosts, basename="hand-written")
 router.register("uncached-staff-posts", views.UncachedStaffPostViewSet, basename="uncached-staff-post")
+router.register("editor-posts", views.EditorPostViewSet, basename="editor-post")
+router.register("uncached-editor-posts", views.UncachedEditorPostViewSet, basename="uncached-editor-post")
 
 # DRF's own router maps GET to the sync ``list``: the cached viewset must still cache.
 drf_router = DRFSimpleRouter()
@@ -36,7 +38,44 @@ urlpatterns = [
     path("generic/uncached-posts/", views.UncachedPostListCreate.as_view()),
     path("plain/", views.CachedCountingAPIView.as_view()),
     path("plain-uncached/", views.CountingAPIView.as_view()),
+    path("plain-cc/", views.CachedOwnCacheControl.as_view()),
     path("my-titles/", views.CachedMyPostTitles.as_view()),
     path("tag-count/", views.CachedTagCount.as_view()),
     path("tag-count-untraced/", views.UntracedTagCount.as_view()),
 ]
+
+# Issue 9: every observed view cached under /c/<name>/ and uncached under /u/<name>/.
+observed_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in observed_views.TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        if hasattr(_view, "get_extra_actions"):
+            observed_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+        else:
+            urlpatterns.append(path(f"{_prefix}/{_name}/", _view.as_view()))
+urlpatterns.append(path("", include(observed_router.urls)))
+
+# One router included under two prefixes (and its uncached twin likewise).
+mounted_router = DefaultRouter()
+mounted_router.register("items", observed_views.CachedMounted, basename="mounted-item")
+plain_mounted_router = DefaultRouter()
+plain_mounted_router.register("items", observed_views.PlainMounted, basename="plain-mounted-item")
+urlpatterns += [
+    path("mount-a/", include(mounted_router.urls)),
+    path("mount-b/", include(mounted_router.urls)),
+    path("plain-a/", include(plain_mounted_router.urls)),
+    path("plain-b/", include(plain_mounted_router.urls)),
+]
+
+from tests.testapp import speed_views  # noqa: E402
+
+speed_router = DefaultRouter()
+speed_router.register("loop-posts", speed_views.LoopPostViewSet, basename="loop-post")
+speed_router.register("loop-auth-posts", speed_views.LoopNoteLikeViewSet, basename="loop-auth-post")
+speed_router.register("async-auth-posts", speed_views.AsyncAuthPostViewSet, basename="async-auth-post")
+speed_router.register("wrongly-trusted-posts", speed_views.WronglyTrustedPostViewSet, basename="wrong-post")
+speed_router.register("throttled-posts", speed_views.ThrottledPostViewSet, basename="throttled-post")
+speed_router.register("model-perm-posts", speed_views.ModelPermissionPostViewSet, basename="model-perm-post")
+speed_router.register("async-method-posts", speed_views.AsyncMethodPostViewSet, basename="async-method-post")
+speed_router.register("own-dispatch-posts", speed_views.OwnDispatchPostViewSet, basename="own-dispatch-post")
+speed_router.register("zoo-posts", speed_views.FieldZooPostViewSet, basename="zoo-post")
+urlpatterns.append(path("speed/", include(speed_router.urls)))

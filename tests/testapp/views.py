@@ -249,3 +249,34 @@ class HandWrittenPosts(adrf_viewsets.GenericViewSet):
 
 
 CachedHandWrittenPosts = cached(HandWrittenPosts)
+
+
+class OwnCacheControl(APIView):
+    """Sets its own Cache-Control: the cache keeps it."""
+
+    permission_classes: list[Any] = []
+
+    async def get(self, request: Any) -> Response:
+        return Response({"ok": True}, headers={"Cache-Control": "private, max-age=5"})
+
+
+CachedOwnCacheControl = cached(OwnCacheControl)
+
+
+class EditorBehaviour(PostBehaviour):
+    """Editors (a group) see every post; others only posts with a tag: the answer reads the user's groups."""
+
+    def get_queryset(self) -> Any:
+        from django.contrib.auth.models import Group
+        from django.db.models import Exists, Q
+
+        editor = Group.objects.filter(user=self.request.user.pk, name="editors")
+        return super().get_queryset().filter(Q(Exists(editor)) | Q(tags__name="red")).distinct()
+
+
+class EditorPostViewSet(EditorBehaviour, ReadOnlyModelViewSetCached):
+    pass
+
+
+class UncachedEditorPostViewSet(EditorBehaviour, adrf_viewsets.ReadOnlyModelViewSet):
+    pass

@@ -1,0 +1,453 @@
+"""Issue 9 views, written the way real projects write them; each has a cached and an uncached twin.
+
+Cached twins use every way the library offers (prebuilt classes, mixins, ``cached()``), the
+uncached ones are the plain adrf classes with the same behaviour. urls.py mounts them under
+``/c/<name>/`` and ``/u/<name>/`` (``TWINS`` below).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from adrf import generics as adrf_generics
+from adrf import mixins as adrf_mixins
+from adrf import viewsets as adrf_viewsets
+from adrf.views import APIView
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Count
+from django.utils.cache import patch_vary_headers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from adrf_caching import cached
+from adrf_caching import generics as cached_generics
+from adrf_caching import mixins as cached_mixins
+from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
+from tests.testapp import observed_serializers as s
+from tests.testapp.models import Author, Comment, Post, Review, Share, Tag, Team, Ticket
+
+# -- a filter on a related model's field in get_queryset -----------------------------------------
+
+
+class RelatedFilter:
+    """Posts of authors whose name starts with "A": the Author table is read only by the filter."""
+
+    queryset = Post.objects.all()
+    serializer_class = s.PostTitleSerializer
+    request: Any
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().filter(author__name__startswith="A")  # type: ignore[misc]
+
+
+class CachedRelatedFilter(RelatedFilter, ReadOnlyModelViewSetCached):
+    pass
+
+
+class PlainRelatedFilter(RelatedFilter, adrf_viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+# -- a dotted source= whose join is only in get_queryset ------------------------------------------
+
+
+class DottedSource:
+    queryset = Post.objects.all()
+    serializer_class = s.DottedSourceSerializer
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("author")  # type: ignore[misc]
+
+
+class CachedDottedSource(DottedSource, cached_mixins.ListModelMixin, adrf_viewsets.GenericViewSet):
+    pass
+
+
+class PlainDottedSource(DottedSource, adrf_mixins.ListModelMixin, adrf_viewsets.GenericViewSet):
+    pass
+
+
+# -- an annotation: Count over a reverse FK ----------------------------------------------------------
+
+
+class Annotated:
+    queryset = Author.objects.annotate(post_count=Count("posts")).order_by("id")
+    serializer_class = s.AuthorCountSerializer
+
+
+class CachedAnnotated(Annotated, cached_generics.ListAPIView):
+    pass
+
+
+class PlainAnnotated(Annotated, adrf_generics.ListAPIView):
+    pass
+
+
+# -- a SerializerMethodField that queries another model ------------------------------------------------
+
+
+class MethodField(adrf_viewsets.ReadOnlyModelViewSet):
+    queryset = Post.objects.all()
+    serializer_class = s.ReviewCountSerializer
+
+
+CachedMethodField = cached(MethodField)
+
+
+# -- a nested serializer chosen in get_serializer_class() ------------------------------------------
+
+
+class ChosenSerializer(adrf_viewsets.ReadOnlyModelViewSet):
+    queryset = Post.objects.all()
+    serializer_class = s.PostTitleSerializer
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("list", "alist", "retrieve", "aretrieve"):
+            return s.PostWithReviewsSerializer
+        return super().get_serializer_class()
+
+
+CachedChosenSerializer = cached(ChosenSerializer)
+
+
+# -- a serializer that needs context --------------------------------------------------------------
+
+
+class ContextSerializer(adrf_viewsets.ReadOnlyModelViewSet):
+    queryset = Post.objects.all()
+    serializer_class = s.ContextPostSerializer
+
+
+CachedContextSerializer = cached(ContextSerializer)
+
+
+# -- a GenericForeignKey target -------------------------------------------------------------------
+
+
+class Comments(adrf_viewsets.ReadOnlyModelViewSet):
+    queryset = Comment.objects.all()
+    serializer_class = s.CommentSerializer
+
+
+CachedComments = cached(Comments)
+
+
+# -- an explicit M2M through model ----------------------------------------------------------------
+
+
+class Teams(adrf_viewsets.ReadOnlyModelViewSet):
+    queryset = Team.objects.all()
+    serializer_class = s.TeamSerializer
+
+
+CachedTeams = cached(Teams)
+
+
+# -- a row moved by on_delete=SET_NULL -----------------------------------------------------------------
+
+
+class Reviews:
+    queryset = Review.objects.all()
+    serializer_class = s.ReviewSerializer
+
+
+class CachedReviews(Reviews, ReadOnlyModelViewSetCached):
+    pass
+
+
+class PlainReviews(Reviews, adrf_viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+# -- a get_queryset that fails on the first request of a process ---------------------------------
+
+
+class FlakyTags:
+    """No ``queryset`` attribute; the first request of each class answers 400, later ones work."""
+
+    serializer_class = s.TagSerializer
+    warmed: ClassVar[set[str]] = set()
+
+    def get_queryset(self) -> Any:
+        name = type(self).__qualname__
+        if name not in self.warmed:
+            self.warmed.add(name)
+            raise ValidationError({"detail": "warming up"})
+        return Tag.objects.order_by("id")
+
+
+class CachedFlakyTags(FlakyTags, cached_generics.ListAPIView):
+    pass
+
+
+class PlainFlakyTags(FlakyTags, adrf_generics.ListAPIView):
+    pass
+
+
+# -- a plain APIView whose post writes another model through the ORM ------------------------------
+
+
+class TagBoard(APIView):
+    async def get(self, request: Any) -> Response:
+        return Response({"tags": [tag.name async for tag in Tag.objects.order_by("id")]})
+
+    async def post(self, request: Any) -> Response:
+        tag = await Tag.objects.acreate(name=str(request.data["name"]))
+        return Response({"id": tag.pk}, status=201)
+
+
+CachedTagBoard = cached(TagBoard)
+
+
+# -- object permissions through a row of another table ---------------------------------------------
+
+
+class OwnerOrShared(BasePermission):
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        if obj.owner_id == request.user.pk:
+            return True
+        return Share.objects.filter(post=obj, user=request.user).exists()
+
+
+class Granted:
+    queryset = Post.objects.all()
+    serializer_class = s.PostTitleSerializer
+    permission_classes = [IsAuthenticated, OwnerOrShared]
+
+
+class CachedGranted(Granted, ReadOnlyModelViewSetCached):
+    pass
+
+
+class PlainGranted(Granted, adrf_viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+# -- identity: what the authenticated user's own row, groups and permissions say -------------------
+
+
+class WhoAmI(APIView):
+    permission_classes = [IsAuthenticated]
+
+    async def get(self, request: Any) -> Response:
+        def describe() -> dict[str, Any]:
+            user = request.user
+            return {
+                "username": user.username,
+                "is_staff": user.is_staff,
+                "groups": sorted(group.name for group in user.groups.all()),
+                "perms": sorted(user.get_all_permissions()),
+            }
+
+        return Response(await sync_to_async(describe)())
+
+
+CachedWhoAmI = cached(WhoAmI)
+
+
+class StaffSeesAll(adrf_viewsets.ReadOnlyModelViewSet):
+    """Staff read every post, others only their own: the answer depends on the user's row."""
+
+    serializer_class = s.PostTitleSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        if self.request.user.is_staff:
+            return Post.objects.all()
+        return Post.objects.filter(owner=self.request.user)
+
+
+CachedStaffSeesAll = cached(StaffSeesAll)
+
+
+# -- request parts: a header named in Vary, a session, the host, two mounts ---------------------------
+
+
+class TenantTickets(APIView):
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        tenant = request.headers.get("X-Tenant", "")
+        tickets = [t async for t in Ticket.objects.filter(tenant=tenant)]
+        response = Response(s.TicketSerializer(tickets, many=True).data)
+        patch_vary_headers(response, ["X-Tenant"])
+        return response
+
+
+CachedTenantTickets = cached(TenantTickets)
+
+
+class VaryStar(APIView):
+    """Answers per something it does not name: ``Vary: *`` (never stored)."""
+
+    permission_classes = [AllowAny]
+    calls: ClassVar[list[int]] = [0]
+
+    async def get(self, request: Any) -> Response:
+        self.calls[0] += 1
+        response = Response({"tags": await Tag.objects.acount(), "calls": self.calls[0]})
+        response["Vary"] = "*"
+        return response
+
+
+CachedVaryStar = cached(VaryStar)
+
+
+class Cart(APIView):
+    """An anonymous shopping cart kept in ``request.session``."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"cart": await sync_to_async(request.session.get)("cart", [])})
+
+    async def post(self, request: Any) -> Response:
+        def add() -> list[str]:
+            cart = [*request.session.get("cart", []), str(request.data["item"])]
+            request.session["cart"] = cart
+            return cart
+
+        return Response({"cart": await sync_to_async(add)()}, status=201)
+
+
+CachedCart = cached(Cart)
+
+
+class Links(APIView):
+    """Absolute links: built from the host Django's ``request.get_host()`` gives."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        count = await Post.objects.acount()
+        return Response({"posts": reverse("post-list", request=request), "count": count})
+
+
+CachedLinks = cached(Links)
+
+
+class TwoItemPages(PageNumberPagination):
+    page_size = 2
+
+
+class Mounted:
+    """Included under two prefixes: pagination links name the mount."""
+
+    queryset = Post.objects.all()
+    serializer_class = s.WritablePostTitleSerializer
+    pagination_class = TwoItemPages
+
+
+class CachedMounted(Mounted, ModelViewSetCached):
+    pass
+
+
+class PlainMounted(Mounted, adrf_viewsets.ModelViewSet):
+    pass
+
+
+# -- a sync handler, raw SQL reads, a lazy queryset rendered late ---------------------------------------
+
+
+class SyncTagBoard(APIView):
+    """A plain APIView with sync handlers: they run in a worker thread."""
+
+    def get(self, request: Any) -> Response:
+        return Response({"tags": list(Tag.objects.order_by("id").values_list("name", flat=True))})
+
+    def post(self, request: Any) -> Response:
+        tag = Tag.objects.create(name=str(request.data["name"]))
+        return Response({"id": tag.pk}, status=201)
+
+
+CachedSyncTagBoard = cached(SyncTagBoard)
+
+
+class RawTagUse(APIView):
+    """Raw SQL, lower case and unquoted, with a join and an alias."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        def rows() -> list[Any]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "select t.name, count(pt.id) from testapp_tag t left join testapp_post_tags pt"
+                    " on pt.tag_id = t.id group by t.name order by t.name"
+                )
+                return [list(row) for row in cursor.fetchall()]
+
+        return Response({"tags": await sync_to_async(rows)()})
+
+
+CachedRawTagUse = cached(RawTagUse)
+
+
+class LazyTags(APIView):
+    """Returns a queryset unevaluated: the renderer runs its SQL (DRF's encoder turns it into a list)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"tags": Tag.objects.order_by("id").values_list("name", flat=True)})
+
+
+CachedLazyTags = cached(LazyTags)
+
+
+class Theme(APIView):
+    """Reads a cookie and a header without naming either in ``Vary``."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        tenant = request.META.get("HTTP_X_TENANT", "")
+        count = await Ticket.objects.filter(tenant=tenant).acount()
+        return Response({"theme": request.COOKIES.get("theme", "plain"), "tenant": tenant, "tickets": count})
+
+
+CachedTheme = cached(Theme)
+
+
+class UserDirectory(APIView):
+    """Reads other users' rows (the authenticated user's own row is read by authentication, untraced)."""
+
+    async def get(self, request: Any) -> Response:
+        users = [[u.username, u.is_staff] async for u in User.objects.order_by("username")]
+        return Response({"users": users})
+
+
+CachedUserDirectory = cached(UserDirectory)
+
+
+# name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
+TWINS: dict[str, tuple[Any, Any]] = {
+    "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
+    "dotted-source": (CachedDottedSource, PlainDottedSource),
+    "annotated": (CachedAnnotated, PlainAnnotated),
+    "method-field": (CachedMethodField, MethodField),
+    "chosen-serializer": (CachedChosenSerializer, ChosenSerializer),
+    "context-serializer": (CachedContextSerializer, ContextSerializer),
+    "comments": (CachedComments, Comments),
+    "teams": (CachedTeams, Teams),
+    "reviews": (CachedReviews, PlainReviews),
+    "flaky-tags": (CachedFlakyTags, PlainFlakyTags),
+    "tag-board": (CachedTagBoard, TagBoard),
+    "granted": (CachedGranted, PlainGranted),
+    "whoami": (CachedWhoAmI, WhoAmI),
+    "staff-sees-all": (CachedStaffSeesAll, StaffSeesAll),
+    "tickets": (CachedTenantTickets, TenantTickets),
+    "vary-star": (CachedVaryStar, VaryStar),
+    "cart": (CachedCart, Cart),
+    "links": (CachedLinks, Links),
+    "sync-tag-board": (CachedSyncTagBoard, SyncTagBoard),
+    "raw-tag-use": (CachedRawTagUse, RawTagUse),
+    "lazy-tags": (CachedLazyTags, LazyTags),
+    "theme": (CachedTheme, Theme),
+    "user-directory": (CachedUserDirectory, UserDirectory),
+}
