@@ -28,6 +28,10 @@ class Contender:
     viewset: bool
     # Rows 4 and 5 need the core library, which may not be importable yet: skipped, not failed.
     needs_core: bool = False
+    # Served by ``adrf_caching.asgi.get_asgi_application()`` (pooled thread-sensitive executors).
+    pooled: bool = False
+    # The core's speed features (initial() on the loop, one-hop serialization); off = before issue 11.
+    speed: bool = True
 
 
 CONTENDERS: tuple[Contender, ...] = (
@@ -120,6 +124,31 @@ CONTENDERS: tuple[Contender, ...] = (
         "none",
         False,
         False,
+    ),
+)
+
+# Issue 11: the pooled executors of ``adrf_caching.asgi`` applied to the hit rows and to the rows
+# they are compared with (1, 2, 10), and row 5 with its speed features off (the "before").
+CONTENDERS += (
+    Contender(
+        11, "core-native-pooled", "adrf-caching + AsyncRedisCache, pooled executors", "main", "core_cached",
+        "core-native", True, True, needs_core=True, pooled=True,
+    ),
+    Contender(
+        12, "floor-pooled", "row 1 under pooled executors", "main", "floor", "none", False, False,
+        needs_core=True, pooled=True,
+    ),
+    Contender(
+        13, "bare-redis-pooled", "row 2 under pooled executors", "main", "bare_redis", "none", False, False,
+        needs_core=True, pooled=True,
+    ),
+    Contender(
+        14, "adrf-floor-pooled", "row 10 under pooled executors", "main", "adrf_floor", "none", False, False,
+        needs_core=True, pooled=True,
+    ),
+    Contender(
+        15, "core-native-hop", "row 5 with INITIAL_ON_LOOP and ONE_HOP_SERIALIZATION off", "main",
+        "core_cached", "core-native", True, True, needs_core=True, speed=False,
     ),
 )
 

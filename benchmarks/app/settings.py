@@ -85,7 +85,10 @@ elif CONTENDER.cache == "core-native":
     }
 
 if CONTENDER.cache in ("core-django-redis", "core-native"):
-    ADRF_CACHING_SETTINGS: dict[str, Any] = {"CACHE_ALIAS": CORE_CACHE_ALIAS}
+    # X-Cache lets stats.py count hits that were not hits.
+    ADRF_CACHING_SETTINGS: dict[str, Any] = {"CACHE_ALIAS": CORE_CACHE_ALIAS, "HIT_HEADER": "X-Cache"}
+    if not CONTENDER.speed:
+        ADRF_CACHING_SETTINGS.update(INITIAL_ON_LOOP=False, ONE_HOP_SERIALIZATION=False)
 elif CONTENDER.name == "adrf-caching-0.2.4":
     # 0.2.4 reads TTL_OBJECT, TTL_LIST, TTL_USER_VER, PREFIX; it has no alias setting.
     ADRF_CACHING_SETTINGS = {"TTL_OBJECT": 600, "TTL_LIST": 600, "TTL_USER_VER": 86400}

@@ -35,6 +35,10 @@ _counts: dict[str, int] = {
     "redis_round_trips": 0,
     "unattributed_redis_round_trips": 0,
     "non_2xx": 0,
+    # Responses labelled by adrf-caching's HIT_HEADER (X-Cache): in an all-hits phase, every miss
+    # is a hit that was not one.
+    "cache_hits": 0,
+    "cache_misses": 0,
 }
 QUERIES, ROUND_TRIPS = 0, 1
 # The current request's counts [queries, redis round trips], shared with the threads it hops to.
@@ -147,3 +151,8 @@ class CountRequestsMiddleware:
             _counts["redis_round_trips"] += counter[ROUND_TRIPS]
             if not 200 <= response.status_code < 300:
                 _counts["non_2xx"] += 1
+            outcome = response.get("X-Cache")
+            if outcome == "hit":
+                _counts["cache_hits"] += 1
+            elif outcome == "miss":
+                _counts["cache_misses"] += 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.app.contenders import CONTENDERS, Contender
-from benchmarks.harness import report, venvs
+from benchmarks.harness import report, rounds, venvs
 from benchmarks.harness.loadgen import LoadGen, ensure_wrk
 from benchmarks.harness.netutil import free_port
 from benchmarks.harness.paths import CORE_SRC, REPO_ROOT, RESULTS_DIR
@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1,
         help="measure each hits/cold phase N times and report the best req/s (noisy machines)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every contender N times, interleaved, and report each phase's median round (issue 11: >= 5)",
+    )
     parser.add_argument("--only", help="comma-separated contender names or row numbers")
     parser.add_argument("--scenarios", help=f"comma-separated subset of {','.join(ALL_SCENARIOS)}")
     parser.add_argument("--connections", type=int, default=50)
@@ -55,9 +61,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def select(only: str | None) -> list[Contender]:
+# Issue 11's comparison rows (pooled floors, row 5 before the speed work): full runs only, so the
+# smoke run stays short; row 11 (pooled executors under the core) runs in smoke mode too.
+FULL_RUN_ONLY_ROWS = {12, 13, 14, 15}
+
+
+def select(only: str | None, smoke: bool = False) -> list[Contender]:
     if not only:
-        return list(CONTENDERS)
+        return [c for c in CONTENDERS if not (smoke and c.row in FULL_RUN_ONLY_ROWS)]
     wanted = {w.strip() for w in only.split(",")}
     return [c for c in CONTENDERS if c.name in wanted or str(c.row) in wanted]
 
@@ -108,6 +119,7 @@ def run_contender(
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "row": contender.row,
+        "core": contender.needs_core and contender.cache != "none",
         "label": contender.label,
         "venv": contender.venv,
         "scenarios": {},
@@ -151,6 +163,7 @@ def run_contender(
                 entry["scenarios"][scenario] = data
                 summary = data.get("error") or (
                     f"{data['requests_per_s']:.0f} req/s, "
+                    f"{data['server_cpu_us_per_request']:.0f} CPU us/req, "
                     f"{data['db_queries_per_request']:.2f} q/req, "
                     f"{data['redis_round_trips_per_request']:.2f} redis RTT/req"
                 )
@@ -191,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     default_scenarios = ["hits-list", "cold", "mixed"] if args.smoke else list(ALL_SCENARIOS)
     scenarios = args.scenarios.split(",") if args.scenarios else default_scenarios
-    contenders = select(args.only)
+    contenders = select(args.only, args.smoke)
 
     venvs.ensure("main")
     if any(c.venv == "old" for c in contenders):
@@ -231,10 +244,16 @@ def main(argv: list[str] | None = None) -> int:
         if not wrk:
             ceiling = results["client_ceiling"] = client_ceiling(load, port, timing)
             print(f"fallback client ceiling (bare ASGI app): {ceiling['requests_per_s']:.0f} req/s")
-        for contender in contenders:
-            results["contenders"][contender.name] = run_contender(
-                contender, scenarios, redis_url, port, load, timing
-            )
+        per_round: dict[str, list[dict[str, Any]]] = {}
+        for round_number in range(max(1, args.rounds)):
+            if args.rounds > 1:
+                print(f"-- round {round_number + 1} of {args.rounds}", flush=True)
+            for contender in contenders:
+                per_round.setdefault(contender.name, []).append(
+                    run_contender(contender, scenarios, redis_url, port, load, timing)
+                )
+        results["rounds"] = max(1, args.rounds)
+        results["contenders"] = {name: rounds.merge(entries) for name, entries in per_round.items()}
     finally:
         if private:
             private.stop()
@@ -243,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(results))
     print("\n".join(report.storage_lines(results)))
     print("\n".join(report.targets(results)))
+    print("\n".join(report.speed_targets(results)))
     path = report.write_json(results)
     print(f"\nJSON: {path.relative_to(REPO_ROOT)}")
 

@@ -26,9 +26,9 @@ def _ratio(value: float | None, base: float | None) -> str:
 
 def table(results: Results) -> str:
     header = (
-        f"{'scenario':<11} {'row':>3} {'contender':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'scenario':<11} {'row':>3} {'contender':<20} {'req/s':>8} {'CPU us':>7} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'DB q/req':>8} {'RTT/req':>7} {'cmd/req':>7} "
-        f"{'vs r2':>6} {'vs r3':>6} {'vs r5':>6} {'stale':>7} {'err':>5}"
+        f"{'vs r2':>6} {'vs r3':>6} {'vs r5':>6} {'stale':>7} {'err':>5} {'misses':>6}"
     )
     lines = [header, "-" * len(header)]
     scenarios = [s for s in results["scenarios"]]
@@ -51,12 +51,16 @@ def table(results: Results) -> str:
             rps = data["requests_per_s"]
             stale = f"{data['stale_read_ratio']:.1%}" if "stale_read_ratio" in data else ""
             errors = data.get("client_errors", 0) + data.get("non_2xx", 0)
+            cpu = data.get("server_cpu_us_per_request")
+            # Hits that were not hits: X-Cache misses during an all-hits phase (core rows only).
+            misses = str(data.get("cache_misses", 0)) if scenario.startswith("hits") and entry.get("core") else ""
             lines.append(
-                f"{scenario:<11} {entry['row']:>3} {name:<20} {rps:>8.0f} {data['p50_ms']:>8.1f} "
+                f"{scenario:<11} {entry['row']:>3} {name:<20} {rps:>8.0f} "
+                f"{'-' if cpu is None else f'{cpu:.0f}':>7} {data['p50_ms']:>8.1f} "
                 f"{data['p99_ms']:>8.1f} {data['db_queries_per_request']:>8.2f} "
                 f"{data.get('redis_round_trips_per_request', 0):>7.2f} "
                 f"{data['redis_commands_per_request']:>7.2f} {_ratio(rps, r2):>6} {_ratio(rps, r3):>6} "
-                f"{_ratio(rps, r5):>6} {stale:>7} {errors:>5}"
+                f"{_ratio(rps, r5):>6} {stale:>7} {errors:>5} {misses:>6}"
             )
         lines.append("")
     return "\n".join(lines)
@@ -128,6 +132,42 @@ def targets(results: Results) -> list[str]:
             check(label, overhead, bool(overhead is not None and overhead <= 0.10))
         else:
             lines.append(f"  {label:<52} {'n/a' if overhead is None else f'{overhead:8.2f}'}")
+    return lines
+
+
+def speed_targets(results: Results) -> list[str]:
+    """Issue 11's targets: hits against the bare GET, pooled rows against pooled rows, cold misses."""
+    hits = "hits-list"
+    lines = ["issue 11 targets (this run; medians over rounds when --rounds > 1):"]
+
+    def ratio(label: str, row: int, base: int, scenario: str, goal: float | None) -> None:
+        value, reference = _rps(results, row, scenario), _rps(results, base, scenario)
+        shown = "n/a (row missing)" if not (value and reference) else f"{value / reference:8.2f}"
+        verdict = ""
+        if goal is not None and value and reference:
+            verdict = "  PASS" if value / reference >= goal else "  FAIL"
+        lines.append(f"  {label:<60} {shown}{verdict}")
+
+    ratio("hit row5 / row2 (stock handler) >= 0.85 (stretch 1.0)", 5, 2, hits, 0.85)
+    ratio("hit row11 (pooled) / row2 (stock handler) >= 0.85", 11, 2, hits, 0.85)
+    ratio("hit row11 / row13 (both pooled)", 11, 13, hits, None)
+    ratio("hit row5 / row15 (initial() on the loop vs adrf's hop)", 5, 15, hits, None)
+    ratio("hit row5 / row10 (share of the ADRF-view ceiling)", 5, 10, hits, None)
+    ratio("pooled gain: row12 / row1", 12, 1, hits, None)
+    ratio("pooled gain: row13 / row2", 13, 2, hits, None)
+    ratio("pooled gain: row14 / row10", 14, 10, hits, None)
+    ratio("cold row5 (one-hop serialization) / row3 (uncached adrf) >= 8", 5, 3, "cold", 8.0)
+    ratio("cold row15 (adrf's adata) / row3", 15, 3, "cold", None)
+    ratio("cold row5 / row9 (uncached sync DRF)", 5, 9, "cold", None)
+    for row in (5, 11):
+        entry = next((e for e in results["contenders"].values() if e["row"] == row and e["status"] == "ok"), None)
+        data = entry["scenarios"].get(hits) if entry else None
+        if data:
+            lines.append(
+                f"  {'row' + str(row) + ' per hit: DB queries / Redis round trips / misses':<60} "
+                f"{data['db_queries_per_request']:.2f} / {data['redis_round_trips_per_request']:.2f} / "
+                f"{data.get('cache_misses', 0)}"
+            )
     return lines
 
 

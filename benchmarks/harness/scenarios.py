@@ -83,7 +83,9 @@ def measured(server: Server, redis: RespClient, action: Any) -> dict[str, Any]:
     """Run ``action`` between two snapshots of the server's counters and Redis commandstats."""
     server.stats(reset=True)
     before = redis.commandstats()
+    cpu_before = server.cpu_seconds()
     result: dict[str, Any] = action()
+    cpu = server.cpu_seconds() - cpu_before
     after = redis.commandstats()
     stats = server.stats()
     commands = commands_between(before, after)
@@ -101,6 +103,12 @@ def measured(server: Server, redis: RespClient, action: Any) -> dict[str, Any]:
         # is divided by requests started (an underestimate for slow rows, exact when few are cut).
         redis_commands_per_request=sum(commands.values()) / max(stats["started"], 1),
         redis_commands=commands,
+        # Server CPU (user + system, all threads) per request started: steadier than req/s on a
+        # shared machine, since it does not count the time the server waited for a core.
+        server_cpu_us_per_request=cpu * 1e6 / max(stats["started"], 1),
+        # In an all-hits phase every X-Cache: miss is a hit that was not one (None: no hit header).
+        cache_hits=stats.get("cache_hits", 0),
+        cache_misses=stats.get("cache_misses", 0),
     )
     return result
 

@@ -59,6 +59,12 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout:.0f}s; see {self.log}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process (all its threads) so far, from /proc."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stats(self, reset: bool = False) -> dict[str, int]:
         stats: dict[str, int] = get_json(self.base_url + "/__stats" + ("?reset=1" if reset else ""))
         return stats
