@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,11 +25,19 @@ def get(path: str, user: str | None = None) -> tuple[str, float, int]:
         return response.headers.get("X-Cache", "-"), (time.perf_counter() - started) * 1000, len(body)
 
 
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example.settings"}
     manage = [sys.executable, "-m", "django"]
     subprocess.run([*manage, "migrate", "--verbosity", "0"], check=True, cwd=ROOT, env=env)
     subprocess.run([*manage, "seed_demo"], check=True, cwd=ROOT, env=env)
+    # SIGTERM (docker stop, kill, a supervisor) must stop uvicorn too, not only this process:
+    # turn it into SystemExit so that the ``finally`` below terminates the server.
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGHUP, _exit)
     server = subprocess.Popen(
         [
             sys.executable,
