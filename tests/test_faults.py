@@ -11,16 +11,19 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.checks import run_checks
 from django.db import transaction
 from django.test import AsyncClient, override_settings
 
 from adrf_caching.backends import clients
+from adrf_caching.conf import caching_settings
 from adrf_caching.entries import decode
 from adrf_caching.exceptions import InvalidationUnavailable
 from adrf_caching.models import OwedBump
-from adrf_caching.store import get_store
+from adrf_caching.store import _watch, get_store
+from adrf_caching.versions import table_version_keys
 from tests.conftest import learn
 from tests.redis_server import RedisServer
 from tests.testapp.models import Author, Post
@@ -355,6 +358,42 @@ def test_a_drain_held_by_a_paused_redis_does_not_delay_reading_the_owed_table(tr
     finally:
         raw_client.close()
         own.stop()
+
+
+def _write_as_another_process(pk: int, title: str) -> None:
+    """An UPDATE this process does not bump for (that process's bump failed: the table holds it)."""
+    from adrf_caching import owed
+
+    with owed._recording():
+        Post.objects.filter(pk=pk).update(title=title)
+
+
+async def test_a_reader_whose_owed_table_watcher_is_late_serves_uncached_not_stale(server, raw, posts):
+    """Found by the soak under CPU load: another process records an owed bump and acknowledges its write
+    after the settle time; a reader whose watcher thread has not read the table since must not hit."""
+    from adrf_caching import owed
+
+    with configure(server.url):
+        client = AsyncClient()
+        await learn(client, "/posts/?size=50")
+        assert (await client.get("/posts/?size=50"))["X-Cache"] == "hit"
+        store = get_store()
+        owed.stop_watcher()  # a starved watcher: it reads the table no more
+        try:
+            conf = caching_settings()
+            keys = table_version_keys(conf.prefix, conf.shards, ["testapp_post"])
+            await OwedBump.objects.abulk_create([OwedBump(key=key) for key in keys])
+            await sync_to_async(_write_as_another_process)(posts[0].pk, "Written by another process")
+            await asyncio.sleep(store._settle)  # what that process waits before acknowledging
+            during = await client.get("/posts/?size=50")
+            assert "Written by another process" in titles(during) and "X-Cache" not in during  # uncached
+        finally:
+            owed.start_watcher(_watch)
+        deadline = time.monotonic() + 3
+        while (await client.get("/posts/?size=50")).get("X-Cache") != "hit" and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # the watcher drains the owed bump; hits resume
+        final = await client.get("/posts/?size=50")
+        assert final["X-Cache"] == "hit" and "Written by another process" in titles(final)
 
 
 # -- found by the soak: concurrent first misses of one endpoint ----------------------------------------------

@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import contextlib
 import logging
+import math
 import pickle
 import re
 import sys
@@ -94,9 +95,11 @@ class CacheStore:
         self.refuse = refuse
         self.durable = durable
         self.check_interval = check_interval
-        # After recording an owed bump, the write waits this long before it is acknowledged: by then
-        # every running process has read the owed table and serves the keys uncached.
-        self._settle = check_interval + 0.05
+        # After recording an owed bump, the write waits this long before it is acknowledged. A reader
+        # trusts versions only while its last read of the owed table began less than this long ago,
+        # so that read began after the record was committed: it names the owed keys. A reader whose
+        # watcher is late (a starved thread, a slow database) serves uncached instead of stale.
+        self._settle = 3 * check_interval
         self.deadline = deadline
         self._last_warning = 0.0
         # Owed bumps: this process's (key -> serial of the latest failure), and those the table names.
@@ -107,9 +110,8 @@ class CacheStore:
         self._rows: list[tuple[int, str]] = []
         self._durable_owed: frozenset[str] = frozenset()
         self._owed_view: frozenset[str] = frozenset()  # what reads check: both of the above
-        self._checked = threading.Event()  # the table was read once: until then nothing is trusted
-        if not durable:
-            self._checked.set()
+        self._checked = threading.Event()  # set after each read of the table (the first one is waited for)
+        self._table_read_at = -math.inf  # monotonic time at which the last successful read of the table began
         self._next_read = 0.0
         self._retry_at = 0.0
         self._backoff = 0.0
@@ -154,8 +156,12 @@ class CacheStore:
     # -- reads ---------------------------------------------------------------------------
     async def get_many(self, keys: list[str]) -> dict[str, Any] | None:
         """The values found, or ``None`` when the cache cannot be trusted for these keys right now."""
-        if not self._checked.is_set():
-            await self._first_check()
+        if self.durable and time.monotonic() - self._table_read_at >= self._settle:
+            if self._table_read_at == -math.inf:
+                await self._first_check()
+            if time.monotonic() - self._table_read_at >= self._settle:
+                owed.wake()
+                return None  # the owed table was not read recently: a bump owed meanwhile may be missed
         owed_keys = self._owed_view
         if owed_keys and not owed_keys.isdisjoint(keys):
             return None  # a bump these keys need is owed: their tokens may be old
@@ -372,7 +378,6 @@ class CacheStore:
         if self.durable and now >= self._next_read:
             self._next_read = now + self.check_interval
             self._read_table()
-            self._checked.set()
             with self._lock:
                 unrecorded, self._unrecorded = self._unrecorded, set()
             if unrecorded:
@@ -393,6 +398,7 @@ class CacheStore:
         return wait
 
     def _read_table(self) -> None:
+        began = time.monotonic()
         try:
             self._rows = owed.rows()
         except Exception as exc:
@@ -402,6 +408,8 @@ class CacheStore:
         self._durable_owed = frozenset(key for _, key in self._rows)
         with self._lock:
             self._owed_view = frozenset(self._unflushed) | self._durable_owed
+        self._table_read_at = began
+        self._checked.set()
 
     def _drain_apart(self, keys: AbstractSet[str], local: dict[str, int]) -> None:
         try:
