@@ -396,6 +396,31 @@ async def test_a_reader_whose_owed_table_watcher_is_late_serves_uncached_not_sta
         assert final["X-Cache"] == "hit" and "Written by another process" in titles(final)
 
 
+async def test_without_the_owed_table_hits_still_work_and_the_log_says_migrate(server, raw, posts, caplog):
+    """Found by the benchmark, whose database was never migrated for adrf_caching: no table means no row
+    any process could have recorded, so versions stay trusted (and the log says what to run)."""
+    from django.db import connection
+
+    def drop() -> None:
+        with connection.schema_editor() as editor:
+            editor.delete_model(OwedBump)
+
+    def create() -> None:
+        with connection.schema_editor() as editor:
+            editor.create_model(OwedBump)
+
+    await sync_to_async(drop)()
+    try:
+        with configure(server.url):
+            client = AsyncClient()
+            await learn(client, "/posts/?size=50")
+            await asyncio.sleep(get_store()._settle + 0.1)  # the watcher has read (failed to read) since
+            assert (await client.get("/posts/?size=50"))["X-Cache"] == "hit"
+            assert "run `manage.py migrate`" in caplog.text
+    finally:
+        await sync_to_async(create)()
+
+
 # -- found by the soak: concurrent first misses of one endpoint ----------------------------------------------
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connections, router
 
-__all__ = ["forget", "record", "recording", "rows", "start_watcher", "stop_watcher", "wake"]
+__all__ = ["forget", "record", "recording", "rows", "start_watcher", "stop_watcher", "table_missing", "wake"]
 
 logger = logging.getLogger("adrf_caching")
 
@@ -79,6 +79,15 @@ def rows() -> list[tuple[int, str]]:
     from adrf_caching.models import OwedBump
 
     return list(OwedBump.objects.using(_alias()).values_list("id", "key"))
+
+
+def table_missing() -> bool:
+    """True when the owed table does not exist (``migrate`` not run): then no process recorded anything."""
+    from adrf_caching.models import OwedBump
+
+    connection = connections[_alias()]
+    with connection.cursor() as cursor:
+        return OwedBump._meta.db_table not in connection.introspection.table_names(cursor)
 
 
 def forget(ids: Iterable[int]) -> None:

@@ -403,13 +403,34 @@ class CacheStore:
             self._rows = owed.rows()
         except Exception as exc:
             connections.close_all()  # this thread's connection may be broken: reconnect next time
-            self._warn(time.monotonic(), "could not read the owed version bumps: %r", exc)
-            return
+            if not self._never_migrated():
+                # Versions are not trusted until a read succeeds: reads are served uncached meanwhile.
+                self._warn(time.monotonic(), "could not read the owed version bumps, serving uncached: %r", exc)
+                return
+            self._rows = []
         self._durable_owed = frozenset(key for _, key in self._rows)
         with self._lock:
             self._owed_view = frozenset(self._unflushed) | self._durable_owed
         self._table_read_at = began
         self._checked.set()
+
+    def _never_migrated(self) -> bool:
+        """The table does not exist: no process could record a row in it (their writes keep their
+        owed bumps in their own process), so an empty read is the truth. Logged once."""
+        try:
+            missing = owed.table_missing()
+        except Exception:
+            connections.close_all()
+            return False
+        if missing:
+            connections.close_all()
+            _repaired.warn(
+                logger,
+                "owed-table",
+                "adrf_caching: the table adrf_caching_owedbump does not exist: run `manage.py migrate`. "
+                "Until then a version bump that Redis refuses is owed in its own process only.",
+            )
+        return missing
 
     def _drain_apart(self, keys: AbstractSet[str], local: dict[str, int]) -> None:
         try:
