@@ -117,6 +117,8 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         seed = [sys.executable, "-m", "benchmarks.app.seed", "--host", "127.0.0.1:1"]
         subprocess.run(seed, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        migrate = [sys.executable, "-m", "django", "migrate", "--verbosity", "0"]
+        subprocess.run(migrate, env={**env, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}, cwd=ROOT, check=True)
         import django
 
         django.setup()

@@ -27,6 +27,7 @@ from django.utils.module_loading import import_string
 from rest_framework.response import Response
 
 from adrf_caching import conditional, dispatch, endpoints, events, headers, keys, observe, versions
+from adrf_caching._once import OncePerKey
 from adrf_caching.conf import CachingSettings, caching_settings
 from adrf_caching.entries import Entry, decode, encode
 from adrf_caching.options import (
@@ -58,6 +59,11 @@ Handler = Callable[..., Awaitable[HttpResponseBase]]
 
 # Misses being computed in this process, by entry key and stamp: concurrent identical misses
 # wait for the first one instead of all querying the database (single-flight).
+_clock_noted = OncePerKey()
+_CLOCK_NOTE = (
+    "adrf_caching: %s.%s compared with the current time in its SQL, so its answer changes without any "
+    "write; it is served uncached. Set cache_clock_ttl (seconds) to cache it for at most that long."
+)
 _in_flight: dict[tuple[int, str], asyncio.Future[Entry | None]] = {}
 _uncached_in_flight = 0
 
@@ -93,6 +99,7 @@ class CacheMixin(_ViewBase):
     cache_depends_on: ClassVar[Sequence[type[models.Model]]] = ()
     invalidate_fields: ClassVar[Sequence[str]] = ()
     cache_key_builder: ClassVar[KeyBuilder | None] = None
+    cache_clock_ttl: ClassVar[int | timedelta] = 0
 
     _cache_config: ClassVar[ViewCacheConfig]
 
@@ -229,7 +236,7 @@ class CacheMixin(_ViewBase):
                 del _in_flight[flight]
                 return _hit(self, action, shared, conf, started)
         try:
-            response, entry = await self._cache_compute(plan, stamp, handler, args, kwargs)
+            response, entry, ttl = await self._cache_compute(plan, stamp, handler, args, kwargs)
         except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waited
@@ -243,8 +250,8 @@ class CacheMixin(_ViewBase):
             del _in_flight[flight]
             if locked:
                 await store.unlock(plan.entry_key)
-        if entry is not None and plan.ttl > 0:
-            await store.set(plan.entry_key, encode(entry), plan.ttl)
+        if entry is not None and ttl > 0:
+            await store.set(plan.entry_key, encode(entry), ttl)
             if events.enabled:
                 events.emit("stored", view=events.view_name(self), action=action, size=len(entry.body))
         response = conditional.revalidate(self.request, entry, response)
@@ -261,9 +268,9 @@ class CacheMixin(_ViewBase):
 
     async def _cache_compute(
         self, plan: _Plan, stamp: str, handler: Handler, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[HttpResponseBase, Entry | None]:
-        """Run the view while observing its SQL and the request parts it reads; the entry to store,
-        or ``None`` when the plan did not cover what the answer turned out to depend on."""
+    ) -> tuple[HttpResponseBase, Entry | None, int]:
+        """Run the view while observing its SQL and the request parts it reads; the entry to store
+        and its ttl, or ``None`` when the plan did not cover what the answer turned out to depend on."""
         recorder = endpoints.observe_request(self.request._request)
         with observe.tracing() as trace, recorder as observed:
             response = await handler(*args, **kwargs)
@@ -275,8 +282,14 @@ class CacheMixin(_ViewBase):
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
         if not plan.known.covers(shown) or trace.in_transaction or observed.never_store:
-            return response, None
-        return response, entry
+            return response, None, 0
+        ttl = plan.ttl
+        if trace.clock:  # it compared with the current time: the answer changes with no write
+            ttl = min(ttl, self._cache_config.clock_ttl)
+            if not ttl:
+                _clock_noted.warn(logger, plan.endpoint, _CLOCK_NOTE, type(self).__qualname__, plan.action)
+                return response, None, 0
+        return response, entry, ttl
 
     def cache_entry(self, response: HttpResponseBase, stamp: str, key: str = "") -> Entry | None:
         """The storable form of ``response``, rendered, with its ETag, ``Cache-Control`` and ``Vary``;
@@ -398,7 +411,7 @@ class CacheMixin(_ViewBase):
         try:
             retrieve = super(retrieve_mixin, self).aretrieve  # the uncached one
             stamp = plan.stamp(tokens, await self._cache_session(plan))
-            _, entry = await self._cache_compute(plan, stamp, retrieve, (self.request,), detail_kwargs)
+            _, entry, ttl = await self._cache_compute(plan, stamp, retrieve, (self.request,), detail_kwargs)
         except Exception as exc:  # e.g. the writer may not read what it wrote: no entry then
             logger.debug("adrf_caching: no write-through for %s: %r", type(self).__qualname__, exc)
             return
@@ -406,8 +419,8 @@ class CacheMixin(_ViewBase):
             self.kwargs = saved_kwargs
             if saved_action is not None:
                 self.action = saved_action
-        if entry is not None:
-            await store.set(plan.entry_key, encode(entry), plan.ttl)
+        if entry is not None and ttl > 0:
+            await store.set(plan.entry_key, encode(entry), ttl)
 
     async def cache_forget_object(self) -> None:
         """Drop the writer's detail entry of a destroyed object (its versions already outdate it)."""

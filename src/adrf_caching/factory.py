@@ -58,7 +58,8 @@ def cached(view_class: _V, /, **options: Unpack[CacheOptions]) -> _V:
 
     Options: ``actions`` (default: list and retrieve), ``ttl`` (seconds or ``timedelta``),
     ``id_field``, ``scope`` ("user" or "shared"), ``depends_on`` (extra models),
-    ``invalidate_fields`` (fields naming users whose entries a write also outdates).
+    ``invalidate_fields`` (fields naming users whose entries a write also outdates), ``clock_ttl``
+    (seconds an answer whose SQL compared with the current time may be served; default: not stored).
     """
     from adrf.views import APIView
 

@@ -24,6 +24,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.models import Model
 
+from adrf_caching import clock
+
 __all__ = ["Statement", "Trace", "install", "statement", "tracing"]
 
 # Leading keywords of statements that change rows. CREATE is not one: a new table has no
@@ -44,6 +46,16 @@ _TARGET = re.compile(
     rf"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?)\s+({_QUALIFIED})",
     re.I,
 )
+# The database's clock, named in SQL text (quoted identifiers removed first: a column may be called
+# "current_date"). SQLite spells it as the literal 'now' (datetime('now'), Django's Now()).
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]')
+_CLOCK = re.compile(
+    r"\b(?:CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME|SYSDATE|SYSTIMESTAMP)\b"
+    r"|\b(?:NOW|STATEMENT_TIMESTAMP|TRANSACTION_TIMESTAMP|CLOCK_TIMESTAMP|GETDATE|GETUTCDATE|SYSDATETIME"
+    r"|UTC_TIMESTAMP|UTC_DATE|UTC_TIME|CURDATE|CURTIME|UNIX_TIMESTAMP|UNIXEPOCH)\s*\("
+    r"|'now'",
+    re.I,
+)
 _TRUNCATE = re.compile(
     r"^\s*TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?\s+(.*?)(?:\s+(?:RESTART|CONTINUE|CASCADE|RESTRICT)\b|;|$)", re.I | re.S
 )
@@ -55,6 +67,7 @@ class Statement:
 
     tables: frozenset[str]  # every table it names
     written: frozenset[str]  # the tables whose rows it changes (empty for a read)
+    clock: bool = False  # it asks the database for the current time (NOW(), CURRENT_DATE, 'now'...)
 
 
 def _unquote(name: str) -> str:
@@ -79,7 +92,7 @@ def statement(sql: str) -> Statement:
     tables.discard("")
     verb = _first_verb(text)
     if verb not in _WRITE_VERBS:
-        return Statement(frozenset(tables), frozenset())
+        return Statement(frozenset(tables), frozenset(), _CLOCK.search(_QUOTED.sub(" ", text)) is not None)
     written: set[str] = set()
     if verb == "TRUNCATE":
         match = _TRUNCATE.match(text)
@@ -156,6 +169,7 @@ class Trace:
 
     tables: set[str] = field(default_factory=set)
     in_transaction: bool = False  # some statement ran inside an atomic block: never store
+    clock: bool = False  # some statement compared with the current time: the answer changes by itself
 
 
 _trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None)
@@ -199,6 +213,8 @@ def _observer(
         trace.tables |= info.tables
         if connection.in_atomic_block:
             trace.in_transaction = True
+        if not trace.clock and not info.written and (info.clock or (not many and clock.reads_now(params))):
+            trace.clock = True
     if not info.written:
         return execute(sql, params, many, context)
     _notify(_before_write, info.written)

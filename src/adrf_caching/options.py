@@ -71,6 +71,7 @@ class CacheOptions(TypedDict, total=False):
     depends_on: Sequence[type[models.Model]]
     invalidate_fields: Sequence[str]
     key_builder: KeyBuilder
+    clock_ttl: int | timedelta
 
 
 OPTION_ATTRIBUTES: dict[str, str] = {
@@ -81,6 +82,7 @@ OPTION_ATTRIBUTES: dict[str, str] = {
     "depends_on": "cache_depends_on",
     "invalidate_fields": "invalidate_fields",
     "key_builder": "cache_key_builder",
+    "clock_ttl": "cache_clock_ttl",
 }
 
 
@@ -93,6 +95,7 @@ class ViewCacheConfig:
     scope: Scope
     depends_on: tuple[type[models.Model], ...]
     invalidate_fields: tuple[str, ...]
+    clock_ttl: int = 0  # how long an answer that read the clock may be served (0: never stored)
 
     @functools.cached_property
     def depends_on_tables(self) -> frozenset[str]:
@@ -213,4 +216,5 @@ def view_cache_config(view_class: type) -> ViewCacheConfig:
         scope=scope,
         depends_on=depends_on,
         invalidate_fields=_strings(getattr(view_class, "invalidate_fields", ()), "invalidate_fields", name),
+        clock_ttl=seconds(getattr(view_class, "cache_clock_ttl", 0) or 0, f"{name}.cache_clock_ttl"),
     )

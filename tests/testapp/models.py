@@ -115,3 +115,13 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Announcement(models.Model):
+    """Scheduled publishing: visible once ``publish_at`` has passed, with no write at that moment."""
+
+    text = models.CharField(max_length=200)
+    publish_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]

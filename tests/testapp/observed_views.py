@@ -17,6 +17,8 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -29,7 +31,7 @@ from adrf_caching import generics as cached_generics
 from adrf_caching import mixins as cached_mixins
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
 from tests.testapp import observed_serializers as s
-from tests.testapp.models import Author, Comment, Post, Review, Share, Tag, Team, Ticket
+from tests.testapp.models import Announcement, Author, Comment, Post, Review, Share, Tag, Team, Ticket
 
 # -- a filter on a related model's field in get_queryset -----------------------------------------
 
@@ -425,6 +427,32 @@ class UserDirectory(APIView):
 CachedUserDirectory = cached(UserDirectory)
 
 
+class Published(APIView):
+    """Scheduled publishing, the clock read in Python: the answer changes when ``publish_at`` passes."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        shown = Announcement.objects.filter(publish_at__lte=timezone.now())
+        return Response({"texts": [a.text async for a in shown]})
+
+
+CachedPublished = cached(Published)
+
+
+class PublishedByTheDatabase(APIView):
+    """The same, with the database's clock (``Now()``)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        shown = Announcement.objects.filter(publish_at__lte=Now())
+        return Response({"texts": [a.text async for a in shown]})
+
+
+CachedPublishedByTheDatabase = cached(PublishedByTheDatabase)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -450,4 +478,6 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "lazy-tags": (CachedLazyTags, LazyTags),
     "theme": (CachedTheme, Theme),
     "user-directory": (CachedUserDirectory, UserDirectory),
+    "published": (CachedPublished, Published),
+    "published-db": (CachedPublishedByTheDatabase, PublishedByTheDatabase),
 }
