@@ -24,14 +24,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.models import Model
 
-from adrf_caching import clock
+from adrf_caching import clock, dbviews
 
 __all__ = ["Statement", "Trace", "install", "statement", "tracing"]
 
 # Leading keywords of statements that change rows. CREATE is not one: a new table has no
 # cached readers. SELECT ... FOR UPDATE and SELECT ... INTO (rare) are treated as reads.
 _WRITE_VERBS = frozenset(
-    {"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE", "ALTER", "DROP", "RENAME", "WITH-WRITE"}
+    {"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE", "ALTER", "DROP", "RENAME", "REFRESH", "WITH-WRITE"}
 )
 
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
@@ -43,7 +43,7 @@ _NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\s+({_QUALIFIED})",
 # The table a write statement writes (the first one named, for DELETE/UPDATE with subqueries).
 _TARGET = re.compile(
     rf"^\s*(?:INSERT(?:\s+OR\s+\w+)?(?:\s+IGNORE)?\s+INTO|REPLACE\s+INTO|MERGE\s+INTO"
-    rf"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?)\s+({_QUALIFIED})",
+    rf"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|REFRESH\s+MATERIALIZED\s+VIEW(?:\s+CONCURRENTLY)?)\s+({_QUALIFIED})",
     re.I,
 )
 # The database's clock, named in SQL text (quoted identifiers removed first: a column may be called
@@ -170,6 +170,7 @@ class Trace:
     tables: set[str] = field(default_factory=set)
     in_transaction: bool = False  # some statement ran inside an atomic block: never store
     clock: bool = False  # some statement compared with the current time: the answer changes by itself
+    unresolved: bool = False  # the database could not say what a relation read is built on: never store
 
 
 _trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None)
@@ -216,11 +217,28 @@ def _observer(
         if not trace.clock and not info.written and (info.clock or (not many and clock.reads_now(params))):
             trace.clock = True
     if not info.written:
-        return execute(sql, params, many, context)
-    _notify(_before_write, info.written)
+        result = execute(sql, params, many, context)
+        if trace is not None:
+            beneath = _beneath(connection, info.tables)  # a database view reads the tables under it
+            if beneath is None:
+                trace.unresolved = True
+            else:
+                trace.tables |= beneath
+        return result
+    written = info.written | (_beneath(connection, info.written) or frozenset())  # through an updatable view
+    _notify(_before_write, written)
     result = execute(sql, params, many, context)
-    _written(connection, info.written)
+    _written(connection, written)
     return result
+
+
+def _beneath(connection: BaseDatabaseWrapper, tables: frozenset[str]) -> frozenset[str] | None:
+    """The relations under ``tables`` (database views), asked without observing the asking."""
+    _local.busy = True
+    try:
+        return dbviews.under(connection, tables)
+    finally:
+        _local.busy = False
 
 
 def _notify(listeners: list[WriteListener], tables: frozenset[str]) -> None:

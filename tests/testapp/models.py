@@ -125,3 +125,15 @@ class Announcement(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class PostHeadline(models.Model):
+    """An unmanaged model over a database view (built on another view): reads name no model table."""
+
+    title = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=100)
+
+    class Meta:
+        managed = False
+        db_table = "testapp_post_headlines"
+        ordering = ["id"]

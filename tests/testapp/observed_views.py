@@ -31,7 +31,18 @@ from adrf_caching import generics as cached_generics
 from adrf_caching import mixins as cached_mixins
 from adrf_caching.viewsets import ModelViewSetCached, ReadOnlyModelViewSetCached
 from tests.testapp import observed_serializers as s
-from tests.testapp.models import Announcement, Author, Comment, Post, Review, Share, Tag, Team, Ticket
+from tests.testapp.models import (
+    Announcement,
+    Author,
+    Comment,
+    Post,
+    PostHeadline,
+    Review,
+    Share,
+    Tag,
+    Team,
+    Ticket,
+)
 
 # -- a filter on a related model's field in get_queryset -----------------------------------------
 
@@ -453,6 +464,18 @@ class PublishedByTheDatabase(APIView):
 CachedPublishedByTheDatabase = cached(PublishedByTheDatabase)
 
 
+class Headlines(APIView):
+    """An unmanaged model over a database view: the tables under the view are only in the database."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"rows": [[h.title, h.author_name] async for h in PostHeadline.objects.all()]})
+
+
+CachedHeadlines = cached(Headlines)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -480,4 +503,5 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "user-directory": (CachedUserDirectory, UserDirectory),
     "published": (CachedPublished, Published),
     "published-db": (CachedPublishedByTheDatabase, PublishedByTheDatabase),
+    "headlines": (CachedHeadlines, Headlines),
 }

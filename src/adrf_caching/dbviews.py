@@ -1,0 +1,97 @@
+"""Database views: a read of a view depends on the tables the view reads.
+
+An unmanaged model over ``CREATE VIEW post_stats AS SELECT ... FROM blog_post`` reads ``post_stats``;
+writes go to ``blog_post``. The library does not guess this from the model: it asks the database
+which relations each relation a miss read is built on (SQLite's schema, PostgreSQL's rewrite rules,
+MySQL's ``VIEW_TABLE_USAGE``), once per name and database per process, and counts them as read too.
+A write through an updatable view bumps the tables under it the same way. A table is its own
+answer (no sources); a name the database cannot resolve makes the miss unstorable (``None``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+__all__ = ["sources", "under"]
+
+_memo: dict[tuple[str, str], frozenset[str]] = {}
+_guard = threading.Lock()
+
+_POSTGRESQL = """
+    SELECT DISTINCT lower(source.relname)
+    FROM pg_class AS own
+    JOIN pg_rewrite AS rule ON rule.ev_class = own.oid
+    JOIN pg_depend AS dep ON dep.objid = rule.oid AND dep.classid = 'pg_rewrite'::regclass
+    JOIN pg_class AS source ON source.oid = dep.refobjid
+    WHERE lower(own.relname) = %s AND own.relkind IN ('v', 'm') AND source.oid <> own.oid
+      AND pg_catalog.pg_table_is_visible(own.oid)
+"""
+_MYSQL = """
+    SELECT DISTINCT LOWER(TABLE_NAME) FROM information_schema.VIEW_TABLE_USAGE
+    WHERE LOWER(VIEW_NAME) = %s AND VIEW_SCHEMA = DATABASE()
+"""
+_SQLITE = "SELECT sql FROM sqlite_master WHERE type = 'view' AND lower(name) = %s"
+
+
+def under(connection: BaseDatabaseWrapper, tables: frozenset[str]) -> frozenset[str] | None:
+    """Every relation that ``tables`` are built on, transitively (empty for plain tables);
+    ``None`` when the database could not say."""
+    found: set[str] = set()
+    frontier = set(tables)
+    seen = set(tables)
+    while frontier:
+        direct = sources(connection, frontier.pop())
+        if direct is None:
+            return None
+        for name in direct - seen:
+            seen.add(name)
+            found.add(name)
+            frontier.add(name)
+    return frozenset(found)
+
+
+def sources(connection: BaseDatabaseWrapper, name: str) -> frozenset[str] | None:
+    """The relations the view ``name`` reads directly (empty for a table), memoised per database."""
+    key = (connection.alias, name)
+    known = _memo.get(key)
+    if known is not None:
+        return known
+    try:
+        found = _ask(connection, name)
+    except Exception:  # no permission on the catalog, a dropped connection: unknown, try again later
+        return None
+    with _guard:
+        _memo[key] = found
+    return found
+
+
+def _ask(connection: BaseDatabaseWrapper, name: str) -> frozenset[str]:
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            return _names(cursor, _POSTGRESQL, name)
+        if vendor == "mysql":
+            return _names(cursor, _MYSQL, name)
+        if vendor == "sqlite":
+            cursor.execute(_SQLITE, [name])
+            row = cursor.fetchone()
+            if not row or not row[0]:
+                return frozenset()
+            from adrf_caching.observe import statement
+
+            return statement(row[0]).tables - {name}
+    return frozenset()  # another database: its views are not resolved (README, Limits)
+
+
+def _names(cursor: Any, sql: str, name: str) -> frozenset[str]:
+    cursor.execute(sql, [name])
+    return frozenset(str(row[0]) for row in cursor.fetchall())
+
+
+def forget() -> None:
+    """Drop what was learned (tests that create and drop views)."""
+    with _guard:
+        _memo.clear()
