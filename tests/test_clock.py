@@ -8,8 +8,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from adrf.views import APIView
 from django.test import AsyncClient, AsyncRequestFactory
 from django.utils import timezone as django_timezone
+from rest_framework.fields import DateTimeField
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from adrf_caching import cached
 from adrf_caching.clock import reads_now
@@ -105,3 +109,26 @@ async def test_an_endpoint_that_reads_the_clock_is_logged_once(hits, world, capl
         await client.get("/c/published/")
     notes = [r for r in caplog.records if "compared with the current time" in r.getMessage()]
     assert len(notes) == 1 and "cache_clock_ttl" in notes[0].getMessage()
+
+
+class AnnouncementTimes(APIView):
+    """Renders datetimes, which DRF does in the active time zone (a middleware may activate the user's)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        rows = [a async for a in Announcement.objects.all()]
+        return Response({"at": [DateTimeField().to_representation(a.publish_at) for a in rows]})
+
+
+async def test_the_active_time_zone_selects_the_entry(hits, world):
+    cached_view = cached(AnnouncementTimes).as_view()
+    plain_view = AnnouncementTimes.as_view()
+    factory = AsyncRequestFactory()
+    await Announcement.objects.acreate(text="noon", publish_at=datetime(2026, 1, 1, 12, tzinfo=timezone.utc))
+    for zone in ("UTC", "Asia/Tokyo", "America/New_York", "UTC"):
+        with django_timezone.override(zone):
+            for _ in range(3):
+                got = await cached_view(factory.get("/times/"))
+            expected = (await plain_view(factory.get("/times/"))).render()
+        assert got.get(HIT_HEADER) == "hit" and got.content == expected.content, zone

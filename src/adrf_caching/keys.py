@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import get_script_prefix
-from django.utils import translation
+from django.utils import timezone, translation
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -172,6 +172,10 @@ def _query_items(query: QueryDict) -> list[list[str]]:
     return [[name, *query.getlist(name)] for name in sorted(query)]
 
 
+def _time_zone() -> str | None:
+    return timezone.get_current_timezone_name() if settings.USE_TZ else None
+
+
 class DefaultKeyBuilder:
     """Hashes everything that can change the body of a read into one digest."""
 
@@ -188,6 +192,7 @@ class DefaultKeyBuilder:
             get_script_prefix(),
             getattr(request, "accepted_media_type", None),
             translation.get_language(),
+            _time_zone(),  # DRF renders datetimes in the active time zone (a middleware may set it)
             getattr(request, "version", None),
             sorted((str(name), str(value)) for name, value in url_kwargs.items()),
             _query_items(query),
