@@ -85,3 +85,9 @@ def test_a_materialized_view_is_resolved_on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("DROP MATERIALIZED VIEW testapp_title_snapshot")
         dbviews.forget()
+
+
+def test_a_view_definition_as_mysql_and_mariadb_store_it_names_its_relations():
+    stored = "select `a`.`id` AS `id` from (`test`.`v1` `a` join `test`.`t_post` `b` on(`a`.`id` = `b`.`id`))"
+    assert statement(stored).tables == {"v1", "t_post"}
+    assert statement("SELECT * FROM (SELECT id FROM x) s JOIN ( y ) ON 1").tables == {"x", "y"}  # no "select"

@@ -2,8 +2,9 @@
 
 An unmanaged model over ``CREATE VIEW post_stats AS SELECT ... FROM blog_post`` reads ``post_stats``;
 writes go to ``blog_post``. The library does not guess this from the model: it asks the database
-which relations each relation a miss read is built on (SQLite's schema, PostgreSQL's rewrite rules,
-MySQL's ``VIEW_TABLE_USAGE``), once per name and database per process, and counts them as read too.
+which relations each relation a miss read is built on (PostgreSQL's rewrite rules, the view's
+definition as SQLite, MySQL and MariaDB store it), once per name and database per process, and
+counts them as read too.
 A write through an updatable view bumps the tables under it the same way. A table is its own
 answer (no sources); a name the database cannot resolve makes the miss unstorable (``None``).
 """
@@ -11,7 +12,6 @@ answer (no sources); a name the database cannot resolve makes the miss unstorabl
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -29,10 +29,10 @@ _POSTGRESQL = """
     WHERE lower(own.relname) = %s AND own.relkind IN ('v', 'm') AND source.oid <> own.oid
       AND pg_catalog.pg_table_is_visible(own.oid)
 """
-_MYSQL = """
-    SELECT DISTINCT LOWER(TABLE_NAME) FROM information_schema.VIEW_TABLE_USAGE
-    WHERE LOWER(VIEW_NAME) = %s AND VIEW_SCHEMA = DATABASE()
-"""
+# MySQL and MariaDB (which has no VIEW_TABLE_USAGE): the view's definition, as the server stores it.
+_MYSQL = (
+    "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND LOWER(TABLE_NAME) = %s"
+)
 _SQLITE = "SELECT sql FROM sqlite_master WHERE type = 'view' AND lower(name) = %s"
 
 
@@ -72,23 +72,17 @@ def _ask(connection: BaseDatabaseWrapper, name: str) -> frozenset[str]:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         if vendor == "postgresql":
-            return _names(cursor, _POSTGRESQL, name)
-        if vendor == "mysql":
-            return _names(cursor, _MYSQL, name)
-        if vendor == "sqlite":
-            cursor.execute(_SQLITE, [name])
+            cursor.execute(_POSTGRESQL, [name])
+            return frozenset(str(row[0]) for row in cursor.fetchall())
+        if vendor in ("mysql", "sqlite"):
+            cursor.execute(_MYSQL if vendor == "mysql" else _SQLITE, [name])
             row = cursor.fetchone()
             if not row or not row[0]:
-                return frozenset()
+                return frozenset()  # a table
             from adrf_caching.observe import statement
 
-            return statement(row[0]).tables - {name}
+            return statement(str(row[0])).tables - {name}
     return frozenset()  # another database: its views are not resolved (README, Limits)
-
-
-def _names(cursor: Any, sql: str, name: str) -> frozenset[str]:
-    cursor.execute(sql, [name])
-    return frozenset(str(row[0]) for row in cursor.fetchall())
 
 
 def forget() -> None:

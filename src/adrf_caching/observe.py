@@ -39,7 +39,8 @@ _QUALIFIED = rf"{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})*"
 _TOKENS = re.compile(_IDENTIFIER)
 _COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
 # A table named right after these keywords (raw SQL may name tables no Django model has).
-_NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\s+({_QUALIFIED})", re.I)
+# MySQL stores view definitions as ``from (`db`.`a` join ...)``: opening parentheses may come first.
+_NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)[\s(]+(?!(?:SELECT|WITH|VALUES)\b)({_QUALIFIED})", re.I)
 # The table a write statement writes (the first one named, for DELETE/UPDATE with subqueries).
 _TARGET = re.compile(
     rf"^\s*(?:INSERT(?:\s+OR\s+\w+)?(?:\s+IGNORE)?\s+INTO|REPLACE\s+INTO|MERGE\s+INTO"
