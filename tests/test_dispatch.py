@@ -220,3 +220,33 @@ async def test_force_authenticate_runs_on_the_loop_with_the_same_answer(posts, a
     assert results[0][:2] == results[1][:2]
     assert results[0][0] == 200
     assert (results[0][2], results[1][2]) == (True, False)
+
+
+ACCEPTS = [
+    "application/json",
+    "application/json; indent=4",
+    "*/*",
+    "application/*",
+    "text/html",  # the browsable API: never cached
+    "application/xml",  # nothing renders it: 406
+    "application/json; indent=4",  # again, now remembered
+    "",
+]
+
+
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api", "?format=nope"])
+async def test_remembered_content_negotiation_answers_as_the_thread_hop(posts, query: str):
+    """Each Accept header and ?format= in turn, twice: the negotiation remembered on the loop picks
+    the renderer and media type that DRF's negotiation in adrf's thread picks."""
+    dispatch._negotiated.clear()
+    url = f"/speed/loop-posts/{query}"
+    await answers(url, {}, on_loop=False)  # the endpoint learns
+    for accept in ACCEPTS:
+        headers = {"accept": accept} if accept else {}
+        on_loop = await answers(url, headers, on_loop=True, times=3)
+        in_thread = await answers(url, headers, on_loop=False, times=3)
+        if any(dict(headers).get("Content-Type", "").startswith("text/html") for _, headers, _ in in_thread):
+            # The browsable API (never cached) renders a fresh CSRF token each time: all but the body.
+            on_loop, in_thread = [a[:2] for a in on_loop], [a[:2] for a in in_thread]
+        assert on_loop == in_thread, (query, accept)
+    assert dispatch._negotiated or query == "?format=nope"  # remembered (a 404 is not)

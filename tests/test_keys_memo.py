@@ -1,4 +1,4 @@
-"""Memoised key parts (keys.py): the same values give the same digest, any change a new one."""
+"""Memoised parts of the hit path: key parts (keys.py) and decoded entries (entries.py); same input, same answer."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def test_user_segment_memo_keeps_pk_types_apart():
     assert keys.user_segment_for_pk(1) == "u" + keys.md5_hex("auth.user:1")
     assert keys.user_segment_for_pk(1, "app.account") != keys.user_segment_for_pk(1)
     assert keys.user_segment_for_pk([1]) == "u" + keys.md5_hex("auth.user:[1]")  # unhashable: not memoised
+
+
+def test_a_hit_with_the_bytes_decoded_last_time_reuses_that_entry_and_nothing_else_does():
+    from adrf_caching.entries import Entry, decode, encode
+
+    entry = Entry(stamp="s1", status=200, headers=(("Content-Type", "application/json"),), body=b'{"a":1}')
+    raw = encode(entry)
+    first = decode(raw, "k")
+    assert first == entry and decode(bytes(raw), "k") is first  # equal bytes: no parse, no checksum
+    damaged = raw[:-1] + b"2"  # same length, body changed: the checksum catches it
+    assert decode(damaged, "k") is None
+    newer = encode(Entry(stamp="s2", status=200, headers=entry.headers, body=b'{"a":2}'))
+    assert decode(newer, "k").stamp == "s2"

@@ -235,10 +235,40 @@ def _split(parts: Iterable[Any], method: str) -> tuple[list[Any], list[Any]]:
     return sync_parts, async_parts
 
 
+# DefaultContentNegotiation's choice is a function of the renderers, the format asked for and the
+# Accept header; parsing that header costs more than the rest of a hit's negotiation. Bounded:
+# the header is the client's.
+_negotiated: dict[tuple[Any, ...], tuple[int, str]] = {}
+_NEGOTIATED_LIMIT = 512
+
+
+def _negotiate(view: Any, request: Any) -> tuple[Any, str]:
+    """``perform_content_negotiation()``, remembering DefaultContentNegotiation's answers."""
+    conneg = view.get_content_negotiator()
+    if type(conneg) is not negotiation.DefaultContentNegotiation:
+        return view.perform_content_negotiation(request)  # type: ignore[no-any-return]
+    renderers = view.get_renderers()
+    param = conneg.settings.URL_FORMAT_OVERRIDE
+    key = (
+        tuple((type(r), r.media_type, r.format) for r in renderers),
+        view.format_kwarg,
+        request.query_params.get(param) if param else None,
+        request.META.get("HTTP_ACCEPT"),
+    )
+    known = _negotiated.get(key)
+    if known is not None:
+        return renderers[known[0]], known[1]
+    renderer, media_type = conneg.select_renderer(request, renderers, view.format_kwarg)
+    if len(_negotiated) >= _NEGOTIATED_LIMIT:
+        _negotiated.clear()
+    _negotiated[key] = ([id(r) for r in renderers].index(id(renderer)), media_type)
+    return renderer, media_type
+
+
 async def initial(view: Any, plan: LoopPlan, request: Any, *args: Any, **kwargs: Any) -> None:
     """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop."""
     view.format_kwarg = view.get_format_suffix(**kwargs)
-    request.accepted_renderer, request.accepted_media_type = view.perform_content_negotiation(request)
+    request.accepted_renderer, request.accepted_media_type = _negotiate(view, request)
     request.version, request.versioning_scheme = view.determine_version(request, *args, **kwargs)
     await _authenticate(request)
 

@@ -49,10 +49,30 @@ def encode(entry: Entry) -> bytes:
     return MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
 
 
+# The last entries decoded, by key: a hit whose bytes equal them (one memcmp) needs no parse and no
+# checksum. Bounded in count and size; only verified entries are kept.
+_decoded: dict[str, tuple[bytes, Entry]] = {}
+_DECODED_LIMIT = 64
+_DECODED_MAX_SIZE = 128 * 1024
+
+
 def decode(raw: object, key: str = "") -> Entry | None:
     """The entry in ``raw``, or ``None`` (logged once per key) when it is not one of ours or is damaged."""
     if raw is None:
         return None
+    if type(raw) is bytes and key:
+        known = _decoded.get(key)
+        if known is not None and known[0] == raw:
+            return known[1]
+    entry = _decode(raw, key)
+    if entry is not None and type(raw) is bytes and key and len(raw) <= _DECODED_MAX_SIZE:
+        if len(_decoded) >= _DECODED_LIMIT:
+            _decoded.pop(next(iter(_decoded)), None)
+        _decoded[key] = (raw, entry)
+    return entry
+
+
+def _decode(raw: object, key: str) -> Entry | None:
     try:
         if not isinstance(raw, (bytes, bytearray, memoryview)):
             raise ValueError(f"not bytes but {type(raw).__name__}")
