@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from io import BytesIO
 
 from django.contrib.auth.models import User
 
@@ -54,3 +55,20 @@ def test_a_hit_with_the_bytes_decoded_last_time_reuses_that_entry_and_nothing_el
     assert decode(damaged, "k") is None
     newer = encode(Entry(stamp="s2", status=200, headers=entry.headers, body=b'{"a":2}'))
     assert decode(newer, "k").stamp == "s2"
+
+
+def test_query_parameters_of_a_hit_are_parsed_once_per_query_string_as_django_parses_them():
+    from django.core.handlers.asgi import ASGIRequest
+
+    def asgi(query: bytes) -> ASGIRequest:
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": []}
+        return ASGIRequest(scope, BytesIO())
+
+    first, second = asgi(b"b=2&a=1&a=3&e=%C3%A9"), asgi(b"b=2&a=1&a=3&e=%C3%A9")
+    shared = keys.query_of(first)
+    assert keys.query_of(second) is shared and shared == first.GET  # what the view would parse
+    assert not shared._mutable
+    other = asgi(b"a=1")
+    other.GET = other.GET.copy()
+    other.GET["a"] = "changed by a middleware"
+    assert keys.query_of(other)["a"] == "changed by a middleware"

@@ -200,7 +200,7 @@ class CacheMixin(_ViewBase):
                 events.bypass(self, action, _bypass_reason(self, action, conf))
             return await handler(*args, **kwargs)
         try:
-            plan = self._cache_plan(conf, action, self.kwargs, self.request.query_params)
+            plan = self._cache_plan(conf, action, self.kwargs, keys.query_of(self.request))
         except DisallowedHost:
             return await handler(*args, **kwargs)  # the view decides what a refused host gets
         if plan.known.tables & observe.uncommitted_tables():

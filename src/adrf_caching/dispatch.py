@@ -36,6 +36,7 @@ from rest_framework.request import ForcedAuthentication, wrap_attributeerrors
 from rest_framework.views import APIView as DRFAPIView
 
 from adrf_caching.conf import caching_settings
+from adrf_caching.keys import query_of
 from adrf_caching.options import drf_action_name
 
 if TYPE_CHECKING:
@@ -252,7 +253,7 @@ def _negotiate(view: Any, request: Any) -> tuple[Any, str]:
     key = (
         tuple((type(r), r.media_type, r.format) for r in renderers),
         view.format_kwarg,
-        request.query_params.get(param) if param else None,
+        query_of(request).get(param) if param else None,
         request.META.get("HTTP_ACCEPT"),
     )
     known = _negotiated.get(key)

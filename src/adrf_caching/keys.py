@@ -30,6 +30,7 @@ __all__ = [
     "identity_fingerprint",
     "md5_hex",
     "mount_prefix",
+    "query_of",
     "shard_tag",
     "user_segment",
     "user_segment_for_pk",
@@ -164,6 +165,25 @@ def view_id(view_class: type, route: str | None = None, namespace: str | None = 
 
 def entry_key(tag: str, segment: str, view: str, action: str, digest: str) -> str:
     return f"{tag}:e:{segment}:{view}:{action}:{digest}"
+
+
+def query_of(request: Any) -> QueryDict:
+    """The request's query parameters: ``request.GET`` once the view parsed it, else a shared parse
+    of the same query string (immutable, like ``request.GET``), so a hit parses nothing."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    django_request = getattr(request, "_request", request)
+    parsed = django_request.__dict__.get("GET")
+    if parsed is None and type(django_request) is ASGIRequest:
+        return _parsed_query(django_request.META["QUERY_STRING"])  # as ASGIRequest.GET parses it
+    return django_request.GET  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=512)
+def _parsed_query(query_string: str) -> QueryDict:
+    from django.http import QueryDict
+
+    return QueryDict(query_string)
 
 
 def _query_items(query: QueryDict) -> list[list[str]]:
