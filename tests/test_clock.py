@@ -33,13 +33,16 @@ def test_the_current_time_is_recognised_in_every_form_drivers_get_it():
     assert reads_now([now.isoformat(sep=" ")]) and reads_now([now.replace(tzinfo=None).isoformat(sep=" ")])
     assert reads_now({"since": now + timedelta(seconds=30)})
     assert reads_now([date.today()]) and reads_now([date.today().isoformat()])
+    tomorrow_in_tokyo = datetime.now(timezone.utc).date() + timedelta(days=1)  # timezone.localdate() late at night
+    assert reads_now([tomorrow_in_tokyo]) and reads_now([tomorrow_in_tokyo - timedelta(days=2)])
     assert reads_now(("x", 1, now))
 
 
 def test_other_values_are_not_the_clock():
     now = datetime.now(timezone.utc)
     assert not reads_now(None) and not reads_now([]) and not reads_now("2026-01-01")
-    assert not reads_now([now - timedelta(days=3), date(2001, 1, 1), "2001-01-01 00:00:00", "hello", 42, b"x"])
+    far = now.date() - timedelta(days=2)
+    assert not reads_now([now - timedelta(days=3), far, date(2001, 1, 1), "2001-01-01 00:00:00", "hello", 42, b"x"])
     assert not reads_now(["2026-13-45", "9999-99-99 99:99"])  # date-shaped, not dates
 
 

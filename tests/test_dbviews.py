@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.db import connection, transaction
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from adrf_caching import dbviews
 from adrf_caching.observe import statement
-from tests.testapp.models import Author, Post
+from tests.testapp.models import Author, Post, Tag
 from tests.twins import assert_same_as_uncached, prime, readers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,3 +91,20 @@ def test_a_view_definition_as_mysql_and_mariadb_store_it_names_its_relations():
     stored = "select `a`.`id` AS `id` from (`test`.`v1` `a` join `test`.`t_post` `b` on(`a`.`id` = `b`.`id`))"
     assert statement(stored).tables == {"v1", "t_post"}
     assert statement("SELECT * FROM (SELECT id FROM x) s JOIN ( y ) ON 1").tables == {"x", "y"}  # no "select"
+
+
+def test_a_failing_catalog_query_leaves_the_writers_transaction_usable(monkeypatch):
+    """PostgreSQL aborts a transaction at its first failing statement: the question is asked in a savepoint."""
+
+    def failing(connection, name: str) -> frozenset[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_relation_anywhere")
+        return frozenset()
+
+    dbviews.forget()
+    monkeypatch.setattr(dbviews, "_ask", failing)
+    with transaction.atomic():
+        Tag.objects.create(name="written while the catalog fails")  # the write asks about testapp_tag
+        assert Tag.objects.filter(name="written while the catalog fails").exists()  # still usable
+    assert Tag.objects.filter(name="written while the catalog fails").exists()
+    dbviews.forget()

@@ -2,9 +2,10 @@
 
 ``Post.objects.filter(publish_at__lte=timezone.now())`` answers differently a minute later with no
 write in between, so no version bump can outdate it. The library does not guess which views do this;
-it observes the parameters each traced statement ran with: a datetime within ``WINDOW`` of now, or
-today's date, is the clock read by the view (Django passes them as objects to PostgreSQL and as
-ISO text to SQLite and MySQL). SQL naming the database's own clock is caught in ``observe``.
+it observes the parameters each traced statement ran with: a datetime within ``WINDOW`` of now, or a
+date within a day of today (today in some time zone), is the clock read by the view (Django passes
+them as objects to PostgreSQL and as ISO text to SQLite and MySQL). SQL naming the database's own
+clock is caught in ``observe``.
 
 A time shifted far from now (``now() - timedelta(days=7)``) is not recognisable as the clock; the
 README says so.
@@ -47,7 +48,8 @@ def _is_now(value: Any) -> bool:
         # Naive: local time (USE_TZ = False) or UTC (SQLite and MySQL get UTC as naive text).
         return any(abs(value - now) <= WINDOW for now in _naive_nows())
     if isinstance(value, date):
-        return value in {now.date() for now in _naive_nows()}
+        # Today somewhere: the project's or a user's time zone may be a day off from UTC.
+        return abs(value - datetime.now(timezone.utc).date()) <= timedelta(days=1)
     return False
 
 

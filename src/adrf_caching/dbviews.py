@@ -59,10 +59,16 @@ def sources(connection: BaseDatabaseWrapper, name: str) -> frozenset[str] | None
     known = _memo.get(key)
     if known is not None:
         return known
+    # Inside a transaction, a failing catalog query must not abort it (PostgreSQL): in a savepoint.
+    savepoint = connection.savepoint() if connection.in_atomic_block else None
     try:
         found = _ask(connection, name)
     except Exception:  # no permission on the catalog, a dropped connection: unknown, try again later
+        if savepoint is not None:
+            connection.savepoint_rollback(savepoint)
         return None
+    if savepoint is not None:
+        connection.savepoint_commit(savepoint)
     with _guard:
         _memo[key] = found
     return found
