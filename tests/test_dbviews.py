@@ -108,3 +108,13 @@ def test_a_failing_catalog_query_leaves_the_writers_transaction_usable(monkeypat
         assert Tag.objects.filter(name="written while the catalog fails").exists()  # still usable
     assert Tag.objects.filter(name="written while the catalog fails").exists()
     dbviews.forget()
+
+
+def test_a_write_while_a_query_is_still_being_read_inside_a_transaction(posts):
+    """The catalog question of a first write may come while the writer still iterates a query."""
+    dbviews.forget()
+    with transaction.atomic():
+        for post in Post.objects.all().iterator(chunk_size=1):
+            Tag.objects.create(name=f"for {post.pk}")
+    assert Tag.objects.filter(name__startswith="for ").count() == len(posts)
+    assert dbviews.sources(connection, "testapp_tag") == frozenset()

@@ -4,18 +4,19 @@ An unmanaged model over ``CREATE VIEW post_stats AS SELECT ... FROM blog_post`` 
 writes go to ``blog_post``. The library does not guess this from the model: it asks the database
 which relations each relation a miss read is built on (PostgreSQL's rewrite rules, the view's
 definition as SQLite, MySQL and MariaDB store it), once per name and database per process, and
-counts them as read too.
-A write through an updatable view bumps the tables under it the same way. A table is its own
-answer (no sources); a name the database cannot resolve makes the miss unstorable (``None``).
+counts them as read too. A write through an updatable view bumps the tables under it the same way.
+A table is its own answer (no sources); a name the database cannot resolve makes the miss
+unstorable (``None``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-__all__ = ["sources", "under"]
+__all__ = ["forget", "sources", "under"]
 
 _memo: dict[tuple[str, str], frozenset[str]] = {}
 _guard = threading.Lock()
@@ -60,15 +61,22 @@ def sources(connection: BaseDatabaseWrapper, name: str) -> frozenset[str] | None
     if known is not None:
         return known
     # Inside a transaction, a failing catalog query must not abort it (PostgreSQL): in a savepoint.
-    savepoint = connection.savepoint() if connection.in_atomic_block else None
+    # Releasing it may fail where another statement is still being read (SQLite): it then stays open
+    # until the transaction ends, which changes nothing.
+    try:
+        savepoint = connection.savepoint() if connection.in_atomic_block else None
+    except Exception:
+        return None
     try:
         found = _ask(connection, name)
     except Exception:  # no permission on the catalog, a dropped connection: unknown, try again later
         if savepoint is not None:
-            connection.savepoint_rollback(savepoint)
+            with contextlib.suppress(Exception):
+                connection.savepoint_rollback(savepoint)
         return None
     if savepoint is not None:
-        connection.savepoint_commit(savepoint)
+        with contextlib.suppress(Exception):
+            connection.savepoint_commit(savepoint)
     with _guard:
         _memo[key] = found
     return found

@@ -219,7 +219,7 @@ def _observer(
             trace.clock = True
     if not info.written:
         result = execute(sql, params, many, context)
-        if trace is not None:
+        if trace is not None and not trace.in_transaction:  # in a transaction: never stored anyway
             beneath = _beneath(connection, info.tables)  # a database view reads the tables under it
             if beneath is None:
                 trace.unresolved = True
