@@ -189,3 +189,23 @@ async def test_a_host_outside_allowed_hosts_answers_like_the_uncached_view(hits,
     if path == "tag-board/":
         await prime(client, f"/c/{path}", [None])
     await assert_same_as_uncached(client, f"/c/{path}", f"/u/{path}", readers(world), {"host": "evil.example"})
+
+
+async def test_an_endpoint_reading_only_its_parsed_query_stores_from_its_second_miss(hits, posts):
+    client = AsyncClient()
+    outcomes = [(await client.get("/posts/?size=50&page=1")).get(HIT_HEADER) for _ in range(3)]
+    assert outcomes == ["miss", "miss", "hit"]  # learns, stores, hits: parsing the query is not a raw read
+
+
+@pytest.mark.parametrize(
+    "queries",
+    [["b=2&a=1", "a=1&b=2"], ["a=%41", "a=A"], ["a=1&a=2", "a=2&a=1"]],
+)
+@pytest.mark.parametrize("view", ["echo", "self-link"])
+async def test_the_query_as_sent_selects_what_a_view_echoing_it_answers(hits, queries: list[str], view: str):
+    client = AsyncClient()
+    for query in queries * 2:
+        for _ in range(3):
+            cached_body = (await client.get(f"/c/{view}/?{query}")).content
+            plain_body = (await client.get(f"/u/{view}/?{query}")).content
+            assert cached_body == plain_body.replace(b"/u/", b"/c/"), query  # byte for byte: key order too

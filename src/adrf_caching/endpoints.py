@@ -173,6 +173,7 @@ class observe_request:
         request, observed = self.request, self.observed
         self._saved = {name: request.__dict__[name] for name in _RECORDED if name in request.__dict__}
         cookies = request.COOKIES  # parsed now, outside the recording: each cookie is noted by name
+        _ = request.GET  # parsed now too: the query is in every key; a raw read of QUERY_STRING is noted
         headers = request.headers
         request.META = _RecordingDict(request.META, observed.meta)
         request.COOKIES = _RecordingDict(cookies, observed.cookies)

@@ -187,9 +187,10 @@ def _parsed_query(query_string: str) -> QueryDict:
 
 
 def _query_items(query: QueryDict) -> list[list[str]]:
-    # Keys sorted (their order never matters) but each key's values kept in order:
-    # ``?page=1&page=2`` and ``?page=2&page=1`` are different requests to DRF (it reads the last one).
-    return [[name, *query.getlist(name)] for name in sorted(query)]
+    # In the order sent, each name's values in order: ``?page=1&page=2`` and ``?page=2&page=1`` are
+    # different pages to DRF (it reads the last value), and a view that echoes its parameters
+    # renders them in the order they came.
+    return [[name, *query.getlist(name)] for name in query]
 
 
 def _time_zone() -> str | None:

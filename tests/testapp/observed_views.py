@@ -476,6 +476,30 @@ class Headlines(APIView):
 CachedHeadlines = cached(Headlines)
 
 
+class Echo(APIView):
+    """Echoes its parsed query, in the order sent."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"params": request.query_params})
+
+
+CachedEcho = cached(Echo)
+
+
+class SelfLink(APIView):
+    """Links to itself with the query string as sent (``build_absolute_uri`` reads it raw)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"self": request.build_absolute_uri()})
+
+
+CachedSelfLink = cached(SelfLink)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -504,4 +528,6 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "published": (CachedPublished, Published),
     "published-db": (CachedPublishedByTheDatabase, PublishedByTheDatabase),
     "headlines": (CachedHeadlines, Headlines),
+    "echo": (CachedEcho, Echo),
+    "self-link": (CachedSelfLink, SelfLink),
 }
