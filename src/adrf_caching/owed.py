@@ -19,7 +19,17 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connections, router
 
-__all__ = ["forget", "record", "recording", "rows", "start_watcher", "stop_watcher", "table_missing", "wake"]
+__all__ = [
+    "forget",
+    "record",
+    "recording",
+    "rows",
+    "start_watcher",
+    "stop_watcher",
+    "stopping",
+    "table_missing",
+    "wake",
+]
 
 logger = logging.getLogger("adrf_caching")
 
@@ -113,6 +123,11 @@ _guard = threading.Lock()
 def wake() -> None:
     """Run the next tick now (a bump was just refused)."""
     _wake.set()
+
+
+def stopping() -> bool:
+    """The process is shutting down its watcher (at exit): a failing last read is not news."""
+    return _stop.is_set()
 
 
 def start_watcher(tick: Callable[[], float | None]) -> None:

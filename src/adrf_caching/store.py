@@ -403,6 +403,8 @@ class CacheStore:
             self._rows = owed.rows()
         except Exception as exc:
             connections.close_all()  # this thread's connection may be broken: reconnect next time
+            if owed.stopping():
+                return
             if not self._never_migrated():
                 # Versions are not trusted until a read succeeds: reads are served uncached meanwhile.
                 self._warn(time.monotonic(), "could not read the owed version bumps, serving uncached: %r", exc)
