@@ -104,14 +104,6 @@ def check(contender: Contender, redis_url: str) -> tuple[str, str]:
 
 
 def seed(redis_url: str, port: int) -> None:
-    # As a deployment would: the core's own table (owed version bumps) migrated too.
-    core = {"BENCH_CONTENDER": "core-native", "PYTHONPATH": venvs.pythonpath("main", core_src)}
-    subprocess.run(
-        [str(venvs.python("main")), "-m", "django", "migrate", "--verbosity", "0"],
-        cwd=REPO_ROOT,
-        env={**os.environ, "BENCH_REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "benchmarks.app.settings", **core},
-        check=True,
-    )
     env = {**os.environ, "BENCH_REDIS_URL": redis_url, "PYTHONPATH": venvs.pythonpath("main")}
     subprocess.run(
         [str(venvs.python("main")), "-m", "benchmarks.app.seed", "--host", f"127.0.0.1:{port}"],
@@ -119,6 +111,15 @@ def seed(redis_url: str, port: int) -> None:
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
+    )
+    # As a deployment would: the core's own table (owed version bumps) migrated too (after the seed,
+    # which creates the database).
+    core = {"BENCH_CONTENDER": "core-native", "PYTHONPATH": venvs.pythonpath("main", core_src)}
+    subprocess.run(
+        [str(venvs.python("main")), "-m", "django", "migrate", "--verbosity", "0"],
+        cwd=REPO_ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "benchmarks.app.settings", **core},
+        check=True,
     )
 
 
