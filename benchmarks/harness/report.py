@@ -109,9 +109,9 @@ def targets(results: Results) -> list[str]:
         )
     hit_data = native["scenarios"].get(hits) if native else None
     check(
-        "DB queries per hit (row5) == 0",
+        "DB queries per hit (row5) == 0 (< 0.01: a phase may hold a learning miss)",
         hit_data["db_queries_per_request"] if hit_data else None,
-        bool(hit_data and hit_data["db_queries_per_request"] == 0),
+        bool(hit_data and hit_data["db_queries_per_request"] < 0.01),
     )
     check(
         "Redis round trips per hit (row5) == 1",
