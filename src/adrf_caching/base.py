@@ -57,13 +57,14 @@ logger = logging.getLogger("adrf_caching")
 
 Handler = Callable[..., Awaitable[HttpResponseBase]]
 
-# Misses being computed in this process, by entry key and stamp: concurrent identical misses
-# wait for the first one instead of all querying the database (single-flight).
+# An endpoint whose misses read the clock is logged once (see adrf_caching.clock).
 _clock_noted = OncePerKey()
 _CLOCK_NOTE = (
     "adrf_caching: %s.%s compared with the current time in its SQL, so its answer changes without any "
     "write; it is served uncached. Set cache_clock_ttl (seconds) to cache it for at most that long."
 )
+# Misses being computed in this process, by entry key and stamp: concurrent identical misses
+# wait for the first one instead of all querying the database (single-flight).
 _in_flight: dict[tuple[int, str], asyncio.Future[Entry | None]] = {}
 _uncached_in_flight = 0
 
