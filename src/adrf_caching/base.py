@@ -196,9 +196,13 @@ class CacheMixin(_ViewBase):
         """Serve ``action`` from the cache when an entry is current, else run ``handler`` and store."""
         conf = caching_settings()
         started = time.perf_counter() if events.enabled else 0.0
-        if action not in self._cache_config.actions or not conf.enabled or not _cacheable(self.request, conf):
+        if action not in self._cache_config.actions:
+            bypass: str | None = "action"
+        else:
+            bypass = "disabled" if not conf.enabled else _uncacheable(self.request, conf)
+        if bypass is not None:
             if events.enabled:
-                events.bypass(self, action, _bypass_reason(self, action, conf))
+                events.bypass(self, action, bypass)
             return await handler(*args, **kwargs)
         try:
             plan = self._cache_plan(conf, action, self.kwargs, keys.query_of(self.request))
@@ -397,7 +401,7 @@ class CacheMixin(_ViewBase):
             or not isinstance(self, retrieve_mixin)
             or self.request.query_params
             or not conf.enabled
-            or not _cacheable(self.request, conf, methods=None)
+            or _uncacheable(self.request, conf, methods=None) is not None
         ):
             return
         plan = self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict())
@@ -427,7 +431,7 @@ class CacheMixin(_ViewBase):
         """Drop the writer's detail entry of a destroyed object (its versions already outdate it)."""
         conf = caching_settings()
         detail_kwargs = self._cache_detail_kwargs()
-        if detail_kwargs is None or not conf.enabled or not _cacheable(self.request, conf, methods=None):
+        if detail_kwargs is None or not conf.enabled or _uncacheable(self.request, conf, methods=None) is not None:
             return
         await get_store().delete(self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict()).entry_key)
 
@@ -478,31 +482,18 @@ def _key_builder(path: str) -> KeyBuilder:
     return builder
 
 
-def _cacheable(
+def _uncacheable(
     request: Request, conf: CachingSettings, methods: tuple[str, ...] | None = ("GET", "HEAD")
-) -> bool:
+) -> str | None:
+    """Why this request must not use the cache (the bypass reason ``events`` reports), or ``None``."""
     if methods is not None and request.method not in methods:
-        return False
-    renderer = getattr(request, "accepted_renderer", None)
-    if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
-        return False  # the browsable API embeds CSRF tokens and user names: never cached
-    client_no_cache = "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower()
-    return not (conf.respect_client_no_cache and client_no_cache)
-
-
-def _bypass_reason(view: CacheMixin, action: str, conf: CachingSettings) -> str:
-    """Why ``_cacheable`` and the options sent this request past the cache (for ``events``)."""
-    request = view.request
-    if action not in view._cache_config.actions:
-        return "action"
-    if not conf.enabled:
-        return "disabled"
-    if request.method not in ("GET", "HEAD"):
         return "method"
     renderer = getattr(request, "accepted_renderer", None)
     if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
-        return "html"
-    return "client_no_cache"
+        return "html"  # the browsable API embeds CSRF tokens and user names: never cached
+    if conf.respect_client_no_cache and "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower():
+        return "client_no_cache"
+    return None
 
 
 def _hit(view: CacheMixin, action: str, entry: Entry, conf: CachingSettings, started: float) -> HttpResponseBase:

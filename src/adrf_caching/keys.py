@@ -133,8 +133,7 @@ def _fields_of(value: Any) -> str:
     meta = getattr(value, "_meta", None)
     if meta is None:
         return f"{type(value).__module__}.{type(value).__qualname__}:{value}"
-    fields = [f.attname for f in meta.concrete_fields if f.attname != "password"]
-    return repr([getattr(value, name, None) for name in fields])
+    return repr([getattr(value, name, None) for name in _attnames(meta)])
 
 
 @lru_cache(maxsize=4096)

@@ -341,12 +341,16 @@ class CacheStore:
             raise InvalidationUnavailable(_REFUSED.format(f"keys refused: {sorted(refused)}"))
 
     # -- owed bumps ------------------------------------------------------------------------
+    def _update_owed_view(self) -> None:
+        """With ``_lock`` held: the keys reads check, this process's owed bumps and the table's."""
+        self._owed_view = frozenset(self._unflushed) | self._durable_owed
+
     def _owe(self, keys: AbstractSet[str]) -> None:
         with self._lock:
             self._serial += 1
             for key in keys:
                 self._unflushed[key] = self._serial
-            self._owed_view = frozenset(self._unflushed) | self._durable_owed
+            self._update_owed_view()
         if not self._backoff:  # already backing off: keep that schedule
             self._retry_at = time.monotonic() + _FIRST_RETRY
         owed.start_watcher(_watch)
@@ -368,7 +372,7 @@ class CacheStore:
         with self._lock:
             self._unflushed.clear()
             self._unrecorded.clear()
-            self._owed_view = self._durable_owed
+            self._update_owed_view()
 
     def tick(self) -> float:
         """One round of the watcher thread: read the table when due, write owed bumps when due.
@@ -412,7 +416,7 @@ class CacheStore:
             self._rows = []
         self._durable_owed = frozenset(key for _, key in self._rows)
         with self._lock:
-            self._owed_view = frozenset(self._unflushed) | self._durable_owed
+            self._update_owed_view()
         self._table_read_at = began
         self._checked.set()
 
@@ -463,7 +467,7 @@ class CacheStore:
                 logger.exception("adrf_caching: could not delete written owed version bumps")
             self._read_table()
         with self._lock:
-            self._owed_view = frozenset(self._unflushed) | self._durable_owed
+            self._update_owed_view()
         self._backoff = 0.0
         self._retry_at = 0.0
         self.breaker.succeeded()  # the cache took a write: it is back
