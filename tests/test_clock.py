@@ -20,7 +20,7 @@ from adrf_caching.clock import reads_now
 from adrf_caching.observe import statement
 from tests.testapp.models import Announcement
 from tests.testapp.observed_views import Published
-from tests.twins import HIT_HEADER, assert_same_as_uncached, readers
+from tests.twins import HIT_HEADER, assert_same_as_uncached, headers_of, readers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,9 +129,10 @@ async def test_the_active_time_zone_selects_the_entry(hits, world):
     plain_view = AnnouncementTimes.as_view()
     factory = AsyncRequestFactory()
     await Announcement.objects.acreate(text="noon", publish_at=datetime(2026, 1, 1, 12, tzinfo=timezone.utc))
-    for zone in ("UTC", "Asia/Tokyo", "America/New_York", "UTC"):
-        with django_timezone.override(zone):
-            for _ in range(3):
-                got = await cached_view(factory.get("/times/"))
-            expected = (await plain_view(factory.get("/times/"))).render()
-        assert got.get(HIT_HEADER) == "hit" and got.content == expected.content, zone
+    for user in readers(world):  # the writer, another user, anonymous: each has entries of their own
+        for zone in ("UTC", "Asia/Tokyo", "America/New_York", "UTC"):
+            with django_timezone.override(zone):
+                for _ in range(3):
+                    got = await cached_view(factory.get("/times/", headers=headers_of(user)))
+                expected = (await plain_view(factory.get("/times/", headers=headers_of(user)))).render()
+            assert got.get(HIT_HEADER) == "hit" and got.content == expected.content, (zone, user)
