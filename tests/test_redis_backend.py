@@ -252,6 +252,46 @@ async def test_300_concurrent_reads_share_50_connections(server, raw):
     assert raw.info("clients")["connected_clients"] - before <= 50
 
 
+async def test_300_concurrent_many_reads_stay_within_max_connections(server, raw):
+    """``aget_many`` (a hit's read) uses the read lane; lane and pool together stay within the bound."""
+    cache = make(server.url, OPTIONS={"max_connections": 12, "pool_timeout": 5})
+    before = raw.info("clients")["connected_clients"]
+    await cache.aset_many({"a": 1, "b": 2})
+    results = await asyncio.gather(*(cache.aget_many(["a", "b", f"missing-{n}"]) for n in range(300)))
+    assert results == [{"a": 1, "b": 2}] * 300
+    assert raw.info("clients")["connected_clients"] - before <= 12
+    lane = (await clients.async_handle(cache._config)).lane
+    assert lane is not None and lane.size == 6 and 0 < len(lane._idle) <= 6
+
+
+async def test_a_read_lane_connection_closed_by_the_server_is_replaced_without_an_error(server, raw):
+    cache = make(server.url, OPTIONS={"max_connections": 8})
+    await cache.aset("k", "v")
+    await asyncio.gather(*(cache.aget_many(["k"]) for _ in range(8)))  # several idle lane connections
+    raw.client_kill_filter(_type="normal", skipme=True)  # as a restart closes them
+    assert await cache.aget_many(["k"]) == {"k": "v"}
+    assert await cache.aget_many(["k"]) == {"k": "v"}
+
+
+async def test_a_read_that_times_out_leaves_no_half_read_reply_behind(server, raw):
+    """The lane drops a connection whose reply did not arrive: the next read on the lane never
+    receives the previous command's late reply as its own."""
+    cache = make(server.url, OPTIONS={"socket_timeout": 0.2, "max_connections": 2})  # a lane of one
+    await cache.aset_many({"first": "one", "second": "two"})
+    assert await cache.aget_many(["first"]) == {"first": "one"}
+    raw.execute_command("CLIENT", "PAUSE", 500, "ALL")
+    with pytest.raises(redis.exceptions.TimeoutError):
+        await cache.aget_many(["first"])
+    reader = asyncio.ensure_future(cache.aget_many(["first"]))
+    await asyncio.sleep(0.05)
+    reader.cancel()  # cancelled while waiting for the reply: that connection is dropped too
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    await asyncio.sleep(0.6)  # the pause ends: the replies to both abandoned commands arrive
+    assert await cache.aget_many(["second"]) == {"second": "two"}
+    assert await cache.aget_many(["first", "second"]) == {"first": "one", "second": "two"}
+
+
 async def test_redis_pys_default_pool_would_fail_there(server, raw):
     """Why a blocking pool: the default one raises past max_connections (redis-py 8)."""
     client = redis.asyncio.Redis.from_url(server.url, max_connections=50)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -109,14 +110,81 @@ class ClientConfig:
 # -- the client registry: per process, per configuration, and per event loop for async ----------
 
 
+class ReadLane:
+    """Connections kept aside for the read every cached request makes (one ``MGET``).
+
+    redis-py's pool spends more CPU per command than the round trip itself (a condition, a
+    timeout, a liveness probe and metrics on every checkout): a hit only needs a connected
+    socket. A lane connection carries one command at a time and goes back to the lane only
+    after a complete reply; after any error, timeout or cancellation it is closed and dropped,
+    so a connection in the lane never holds a half-read reply. The lane's connections are part
+    of ``max_connections`` (the pool gets the rest); when all are busy, the read uses the pool.
+    """
+
+    def __init__(self, pool: Any, size: int, timeout: float | None) -> None:
+        # The lane bounds the whole command by one timeout itself: redis-py's per-send timeout
+        # starts a task on every command.
+        kwargs = {**pool.connection_kwargs, "socket_timeout": None}
+        self._connect: Callable[[], Any] = lambda: pool.connection_class(**kwargs)
+        self._idle: list[Any] = []
+        self._open = 0
+        self.size = size
+        self.timeout = timeout
+
+    async def mget(self, names: list[str]) -> list[Any] | None:
+        """The values of ``names``, or ``None`` when every lane connection is busy."""
+        if self._idle:
+            connection = self._idle.pop()
+        elif self._open < self.size:
+            connection = self._connect()
+            self._open += 1
+        else:
+            return None
+        try:
+            async with _timeout(self.timeout):
+                if not connection.is_connected:
+                    await connection.connect()
+                await connection.send_packed_command(connection.pack_command("MGET", *names))
+                values: list[Any] = await connection.read_response()
+        except BaseException as exc:
+            self._open -= 1
+            await connection.disconnect(nowait=True)
+            if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+                from redis.exceptions import TimeoutError as RedisTimeoutError
+
+                raise RedisTimeoutError("Timeout reading from the cache") from exc
+            raise
+        self._idle.append(connection)
+        return values
+
+    async def drop_idle(self) -> None:
+        """Close the idle connections (after one failed: a restarted server closed them all)."""
+        idle, self._idle = self._idle, []
+        self._open -= len(idle)
+        for connection in idle:
+            await connection.disconnect(nowait=True)
+
+
+if sys.version_info >= (3, 11):
+    _timeout = asyncio.timeout
+else:  # pragma: no cover - redis-py depends on async-timeout below 3.11
+    from async_timeout import timeout as _timeout
+
+
 @dataclass
 class _AsyncHandle:
     client: Any  # redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
     cluster: bool
     limiter: asyncio.Semaphore | None  # cluster only: redis-py's cluster nodes raise past max_connections
     pool_timeout: float | None
+    lane: ReadLane | None = None  # single server only
     closer: Any = None  # an async generator the loop finalises on shutdown (see _closer)
     abandoned: bool = False
+
+    async def aclose(self) -> None:
+        if self.lane is not None:
+            await self.lane.drop_idle()
+        await self.client.aclose()
 
 
 _lock = threading.Lock()
@@ -160,10 +228,12 @@ def _new_async_handle(config: ClientConfig) -> _AsyncHandle:
         return _AsyncHandle(client, True, limiter, config.pool_timeout)
     from redis.asyncio import BlockingConnectionPool, Redis
 
+    lane_size = config.max_connections // 2
     pool = BlockingConnectionPool.from_url(
-        config.servers[0], max_connections=config.max_connections, timeout=config.pool_timeout, **kwargs
+        config.servers[0], max_connections=config.max_connections - lane_size, timeout=config.pool_timeout, **kwargs
     )
-    return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout)  # owns its pool
+    lane = ReadLane(pool, lane_size, config.socket_timeout) if lane_size else None
+    return _AsyncHandle(Redis.from_pool(pool), False, None, config.pool_timeout, lane)  # owns its pool
 
 
 async def _closer(loop: asyncio.AbstractEventLoop, config: ClientConfig, handle: _AsyncHandle) -> AsyncIterator[None]:
@@ -176,7 +246,7 @@ async def _closer(loop: asyncio.AbstractEventLoop, config: ClientConfig, handle:
         if clients is not None and clients.get(loop) is handle:
             del clients[loop]
         if not handle.abandoned:
-            await handle.client.aclose()
+            await handle.aclose()
 
 
 def _abandon(handle: _AsyncHandle) -> None:
@@ -248,7 +318,7 @@ async def aclose_connections() -> None:
     for clients in list(_async_clients.values()):
         handle = clients.pop(loop, None)
         if handle is not None:
-            await handle.client.aclose()
+            await handle.aclose()
 
 
 def close_connections() -> None:

@@ -142,6 +142,17 @@ class AsyncRedisCache(BaseCache):
         names = self._names(keys, version)
         if not names:
             return {}
+        handle = await async_handle(self._config)
+        if handle.lane is not None:
+            try:
+                raws = await handle.lane.mget(list(names))
+            except RedisConnectionError as exc:
+                if isinstance(exc, RedisTimeoutError):
+                    raise
+                await handle.lane.drop_idle()  # the server closed them (a restart): retry as below
+                raws = None
+            if raws is not None:
+                return self._found(names, raws)
         return self._found(names, await self._run(lambda client: self._amget(client, list(names))))
 
     async def _amget(self, client: Any, names: list[str]) -> list[bytes | None]:
