@@ -72,7 +72,7 @@ _uncached_in_flight = 0
 @dataclass(frozen=True)
 class _Plan:
     entry_key: str
-    version_keys: list[str]
+    version_keys: tuple[str, ...]
     ttl: int
     endpoint: str  # what learns from this request's miss: the endpoint and its action
     action: str
@@ -156,40 +156,32 @@ class CacheMixin(_ViewBase):
         Raises ``DisallowedHost`` for a host Django refuses (the view then answers uncached)."""
         request = self.request
         segment = self.cache_segment()
-        tag = keys.shard_tag(conf.prefix, segment, conf.shards)
         builder = self.cache_key_builder or _key_builder(conf.key_builder)
-        match = getattr(request, "resolver_match", None)
+        endpoint = self._cache_endpoint()
+        known = endpoints.learned(endpoint, action, self._cache_config.depends_on_tables)
+        parts = (
+            *builder.vary_parts(request, self, url_kwargs, query),
+            *endpoints.request_parts(request._request, known),
+        )
+        identity = ""
+        if self._cache_config.scope == "user":
+            identity = keys.identity_fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
+        layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known)
+        entry_key = layout.entry_prefix + builder.digest(parts)
+        return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, identity, known)
+
+    def _cache_endpoint(self) -> str:
+        """The endpoint: a viewset's routes share its router basename (so a write can reach the detail
+        entry), told apart by where the router is mounted; any other view by its URL pattern."""
+        match = getattr(self.request, "resolver_match", None)
         route = getattr(match, "route", None)
-        basename = getattr(self, "basename", None)
-        # A viewset's routes share its router basename (so a write can reach the detail entry), told
-        # apart by where the router is mounted; any other view by its URL pattern.
         mount: str | None = route
+        basename = getattr(self, "basename", None)
         if basename:
             lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
             mount = f"{basename}@{keys.mount_prefix(route, lookup)}"
         view_class: type = type(self)
-        endpoint = keys.view_id(view_class, mount, getattr(match, "namespace", None))
-        known = endpoints.learned(endpoint, action, self._cache_config.depends_on_tables)
-        parts = [
-            *builder.vary_parts(request, self, url_kwargs, query),
-            *endpoints.request_parts(request._request, known),
-        ]
-        version_keys = [
-            f"{tag}:v:{versions.GLOBAL}",
-            versions.view_version_key(tag, keys.view_id(view_class)),
-            *(versions.table_version_key(tag, table) for table in sorted(known.tables)),
-        ]
-        identity = ""
-        if self._cache_config.scope == "user":
-            version_keys.append(versions.user_version_key(tag, segment))
-            identity = keys.identity_fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
-        config = self._cache_config
-        if config.ttl is not None:
-            ttl = config.ttl
-        else:
-            ttl = conf.ttl_object if action in config.detail_actions else conf.ttl_list
-        entry_key = keys.entry_key(tag, segment, endpoint, action, builder.digest(parts))
-        return _Plan(entry_key, version_keys, ttl, endpoint, action, identity, known)
+        return keys.view_id(view_class, mount, getattr(match, "namespace", None))
 
     # -- the read path -------------------------------------------------------------------
     async def cache_read(self, action: str, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -474,6 +466,53 @@ def _object_id(view: CacheMixin, instance: Any) -> object | None:
         field = str(getattr(serializer_class, "custom_id", None) or getattr(view, "lookup_field", "pk"))
     value = getattr(instance, field, None)
     return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a plan takes from its endpoint, action, user segment and settings: the same on every hit."""
+
+    conf: CachingSettings
+    entry_prefix: str
+    version_keys: tuple[str, ...]
+    ttl: int
+
+
+_layouts: dict[tuple[Any, ...], _Layout] = {}
+_LAYOUTS_LIMIT = 16384
+
+
+def _layout(
+    view_class: type,
+    config: ViewCacheConfig,
+    conf: CachingSettings,
+    segment: str,
+    endpoint: str,
+    action: str,
+    known: endpoints.Learned,
+) -> _Layout:
+    """``view_class``'s layout (``config`` is its ``_cache_config``), remembered."""
+    memo_key = (view_class, id(conf), segment, endpoint, action, known)
+    found = _layouts.get(memo_key)
+    if found is not None and found.conf is conf:
+        return found
+    tag = keys.shard_tag(conf.prefix, segment, conf.shards)
+    version_keys = [
+        f"{tag}:v:{versions.GLOBAL}",
+        versions.view_version_key(tag, keys.view_id(view_class)),
+        *(versions.table_version_key(tag, table) for table in sorted(known.tables)),
+    ]
+    if config.scope == "user":
+        version_keys.append(versions.user_version_key(tag, segment))
+    if config.ttl is not None:
+        ttl = config.ttl
+    else:
+        ttl = conf.ttl_object if action in config.detail_actions else conf.ttl_list
+    layout = _Layout(conf, keys.entry_key(tag, segment, endpoint, action, ""), tuple(version_keys), ttl)
+    if len(_layouts) >= _LAYOUTS_LIMIT:
+        _layouts.clear()
+    _layouts[memo_key] = layout
+    return layout
 
 
 @functools.lru_cache(maxsize=8)

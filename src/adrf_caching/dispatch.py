@@ -97,12 +97,31 @@ class LoopPlan:
     throttles: list[Any]
 
 
+# Per class, asked on every cached GET: remembered (a class's methods and marks do not change).
+_marks: dict[tuple[type, frozenset[str]], bool] = {}
+_async_methods: dict[tuple[type, str], bool] = {}
+
+
 def _marked(cls: type) -> bool:
     if cls in _distrusted:
         return False
-    if getattr(cls, LOOP_SAFE_ATTRIBUTE, False) is True:
-        return True
-    return f"{cls.__module__}.{cls.__qualname__}" in caching_settings().loop_safe_classes
+    named = caching_settings().loop_safe_classes
+    verdict = _marks.get((cls, named))
+    if verdict is None:
+        verdict = getattr(cls, LOOP_SAFE_ATTRIBUTE, False) is True or f"{cls.__module__}.{cls.__qualname__}" in named
+        _marks[(cls, named)] = verdict
+    return verdict
+
+
+def _is_async(part: object, method: str) -> bool:
+    """Whether ``part.method`` is a coroutine function (by its class, unless the instance overrides it)."""
+    if method in getattr(part, "__dict__", ()):
+        return iscoroutinefunction(getattr(part, method))
+    cls = type(part)
+    verdict = _async_methods.get((cls, method))
+    if verdict is None:
+        verdict = _async_methods[(cls, method)] = iscoroutinefunction(getattr(cls, method))
+    return verdict
 
 
 def _is_stock_view(cls: type) -> bool:
@@ -121,7 +140,7 @@ def _no_credentials(request: Any, keyword: bytes) -> bool:
 
 def _authenticator_safe(authenticator: Any, request: Any) -> bool:
     cls = type(authenticator)
-    if iscoroutinefunction(authenticator.authenticate) or _marked(cls):
+    if _is_async(authenticator, "authenticate") or _marked(cls):
         return True
     if cls is authentication.BasicAuthentication:
         return _no_credentials(request, b"basic")
@@ -138,12 +157,12 @@ def _authenticator_safe(authenticator: Any, request: Any) -> bool:
 def _permission_safe(permission: Any) -> bool:
     # adrf's AND/OR/NOT operators are async: they await async operands and hop for sync ones.
     cls = type(permission)
-    return iscoroutinefunction(permission.has_permission) or cls in _SAFE_PERMISSIONS or _marked(cls)
+    return cls in _SAFE_PERMISSIONS or _is_async(permission, "has_permission") or _marked(cls)
 
 
 def _throttle_safe(throttle: Any) -> bool:
     cls = type(throttle)
-    if iscoroutinefunction(throttle.allow_request) or _marked(cls):
+    if _is_async(throttle, "allow_request") or _marked(cls):
         return True
     if cls in _RATE_THROTTLES:
         from django.core.cache import cache as default_cache
@@ -214,7 +233,7 @@ async def _authenticate(request: Any) -> None:
     with wrap_attributeerrors():
         for authenticator in request.authenticators:
             try:
-                if iscoroutinefunction(authenticator.authenticate):
+                if _is_async(authenticator, "authenticate"):
                     user_auth_tuple = await authenticator.authenticate(request)
                 else:
                     user_auth_tuple = await _call(authenticator, authenticator.authenticate, request)
@@ -232,7 +251,7 @@ def _split(parts: Iterable[Any], method: str) -> tuple[list[Any], list[Any]]:
     sync_parts: list[Any] = []
     async_parts: list[Any] = []
     for part in parts:
-        (async_parts if iscoroutinefunction(getattr(part, method)) else sync_parts).append(part)
+        (async_parts if _is_async(part, method) else sync_parts).append(part)
     return sync_parts, async_parts
 
 

@@ -78,18 +78,20 @@ def forget() -> None:
     _learned.clear()
 
 
-def request_parts(request: HttpRequest, known: Learned) -> list[object]:
+def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
     """The values of the request parts ``known`` says answers depend on, for the key."""
+    if not (known.meta or known.cookies or known.session):
+        return ()
     parts: list[object] = []
     if known.meta:
         meta = request.META
-        parts.append([(name, meta.get(name)) for name in sorted(known.meta)])
+        parts.append(tuple((name, meta.get(name)) for name in sorted(known.meta)))
     if known.cookies:
         cookies = request.COOKIES
-        parts.append([(name, cookies.get(name)) for name in sorted(known.cookies)])
+        parts.append(tuple((name, cookies.get(name)) for name in sorted(known.cookies)))
     if known.session:
         parts.append(getattr(getattr(request, "session", None), "session_key", None))
-    return parts
+    return tuple(parts)
 
 
 def session_contents(request: HttpRequest) -> str:

@@ -185,11 +185,11 @@ def _parsed_query(query_string: str) -> QueryDict:
     return QueryDict(query_string)
 
 
-def _query_items(query: QueryDict) -> list[list[str]]:
+def _query_items(query: QueryDict) -> tuple[tuple[str, ...], ...]:
     # In the order sent, each name's values in order: ``?page=1&page=2`` and ``?page=2&page=1`` are
     # different pages to DRF (it reads the last value), and a view that echoes its parameters
     # renders them in the order they came.
-    return [[name, *query.getlist(name)] for name in query]
+    return tuple((name, *query.getlist(name)) for name in query)
 
 
 def _time_zone() -> str | None:
@@ -206,17 +206,30 @@ class DefaultKeyBuilder:
         url_kwargs: Mapping[str, object],
         query: QueryDict,
     ) -> Sequence[object]:
+        django_request = getattr(request, "_request", request)  # skips DRF's attribute proxy
         return (
-            request.scheme,
-            request.get_host(),  # as links are built: USE_X_FORWARDED_HOST, ALLOWED_HOSTS
+            django_request.scheme,
+            django_request.get_host(),  # as links are built: USE_X_FORWARDED_HOST, ALLOWED_HOSTS
             get_script_prefix(),
             getattr(request, "accepted_media_type", None),
             translation.get_language(),
             _time_zone(),  # DRF renders datetimes in the active time zone (a middleware may set it)
             getattr(request, "version", None),
-            sorted((str(name), str(value)) for name, value in url_kwargs.items()),
+            tuple(sorted((str(name), str(value)) for name, value in url_kwargs.items())),
             _query_items(query),
         )
 
     def digest(self, parts: Sequence[object]) -> str:
-        return md5_hex(json.dumps(parts, separators=(",", ":"), default=str))
+        # The same parts recur on every hit: their digest is remembered (tuples of hashable values;
+        # JSON writes a tuple as it writes a list, so the digest is the same either way).
+        if type(parts) is tuple:
+            try:
+                return _digest(parts)
+            except TypeError:  # a part that is not hashable (a dict, a list)
+                pass
+        return _digest.__wrapped__(parts)
+
+
+@lru_cache(maxsize=16384)
+def _digest(parts: Sequence[object]) -> str:
+    return md5_hex(json.dumps(parts, separators=(",", ":"), default=str))

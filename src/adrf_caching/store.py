@@ -21,7 +21,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
@@ -154,7 +154,7 @@ class CacheStore:
         return not self.breaker.open and not self._unflushed
 
     # -- reads ---------------------------------------------------------------------------
-    async def get_many(self, keys: list[str]) -> dict[str, Any] | None:
+    async def get_many(self, keys: Sequence[str]) -> dict[str, Any] | None:
         """The values found, or ``None`` when the cache cannot be trusted for these keys right now."""
         if self.durable and time.monotonic() - self._table_read_at >= self._settle:
             if self._table_read_at == -math.inf:
@@ -184,7 +184,7 @@ class CacheStore:
         owed.wake()
         await asyncio.get_running_loop().run_in_executor(None, self._checked.wait, self.check_interval * 4)
 
-    async def _read_each(self, keys: list[str], exc: BaseException) -> dict[str, Any] | None:
+    async def _read_each(self, keys: Sequence[str], exc: BaseException) -> dict[str, Any] | None:
         """A value the backend could not decode: find it, delete it (logged once), keep the others."""
         found: dict[str, Any] = {}
         try:
@@ -199,14 +199,14 @@ class CacheStore:
             return None
         return found
 
-    async def versions(self, keys: list[str]) -> list[str] | None:
+    async def versions(self, keys: Sequence[str]) -> list[str] | None:
         """The current token of each version key, creating missing ones; ``None`` if unavailable."""
         found = await self.get_many(keys)
         if found is None:
             return None
         return await self.complete_versions(keys, found)
 
-    async def complete_versions(self, keys: list[str], found: dict[str, Any]) -> list[str] | None:
+    async def complete_versions(self, keys: Sequence[str], found: dict[str, Any]) -> list[str] | None:
         """The tokens of ``keys``: missing ones are created, unreadable ones replaced (and logged)."""
         missing = [key for key in keys if key not in found]
         damaged = [key for key in keys if key in found and not _is_token(found[key])]
