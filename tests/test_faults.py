@@ -71,11 +71,19 @@ def _body_replaced(value: bytes) -> bytes:
     return head + b"\n" + header + b"\n" + b"X" * len(old_body)  # same length, header intact
 
 
+def _header_injected(value: bytes) -> bytes:
+    head, _, rest = value.partition(b"\n")
+    header, _, body = rest.partition(b"\n")
+    injected = header.replace(b'"application/json"', b'"application/json\\r\\nSet-Cookie: sessionid=forged"', 1)
+    assert injected != header
+    return head + b"\n" + injected + b"\n" + body  # body, length and checksum intact
+
+
 def name_of(raw_key: bytes) -> str:
     return raw_key.decode().split(":", 2)[-1]  # without Django's ":1:" version prefix
 
 
-@pytest.mark.parametrize("damage", [_one_byte_short, _cut_in_half, _body_replaced])
+@pytest.mark.parametrize("damage", [_one_byte_short, _cut_in_half, _body_replaced, _header_injected])
 async def test_a_damaged_entry_is_a_miss_overwritten_and_logged_once(redis_alias, raw, posts, damage, caplog):
     client = AsyncClient()
     good = await learn(client, "/posts/?size=50")

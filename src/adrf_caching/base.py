@@ -209,7 +209,7 @@ class CacheMixin(_ViewBase):
             if events.enabled:
                 events.bypass(self, action, "unavailable")
             return await _serve_uncached(conf, store.healthy, handler, args, kwargs)
-        stamp = plan.stamp(tokens, await self._cache_session(plan))
+        stamp = plan.stamp(tokens, await self._cache_session(plan) if plan.known.session else "")
         entry = decode(found.get(plan.entry_key), plan.entry_key)
         if entry is not None and entry.stamp == stamp:
             return _hit(self, action, entry, conf, started)
@@ -525,12 +525,13 @@ def _uncacheable(
     request: Request, conf: CachingSettings, methods: tuple[str, ...] | None = ("GET", "HEAD")
 ) -> str | None:
     """Why this request must not use the cache (the bypass reason ``events`` reports), or ``None``."""
-    if methods is not None and request.method not in methods:
+    django_request = getattr(request, "_request", request)  # skips DRF's attribute proxy
+    if methods is not None and django_request.method not in methods:
         return "method"
     renderer = getattr(request, "accepted_renderer", None)
     if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
         return "html"  # the browsable API embeds CSRF tokens and user names: never cached
-    if conf.respect_client_no_cache and "no-cache" in request.META.get("HTTP_CACHE_CONTROL", "").lower():
+    if conf.respect_client_no_cache and "no-cache" in django_request.META.get("HTTP_CACHE_CONTROL", "").lower():
         return "client_no_cache"
     return None
 
@@ -565,19 +566,18 @@ async def _serve_uncached(
         _uncached_in_flight -= 1
 
 
-def _bound(view: Any, function: Callable[..., Any]) -> Handler:
-    method = functools.partial(function, view)
-    if asyncio.iscoroutinefunction(function):
-        return method
-    return sync_to_async(method)
-
-
 def _cached_handler(name: str, function: Callable[..., Any], *, read: bool) -> Callable[..., Any]:
+    is_async = asyncio.iscoroutinefunction(function)
+
+    def bound(view: CacheMixin) -> Handler:
+        method = functools.partial(function, view)
+        return method if is_async else sync_to_async(method)
+
     @functools.wraps(function)
     async def handler(self: CacheMixin, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if read:
-            return await self.cache_read(name, _bound(self, function), request, *args, **kwargs)
-        return await self.cache_write(_bound(self, function), request, *args, **kwargs)
+            return await self.cache_read(name, bound(self), request, *args, **kwargs)
+        return await self.cache_write(bound(self), request, *args, **kwargs)
 
     handler._adrf_caching_wrapped = True  # type: ignore[attr-defined]
     return handler

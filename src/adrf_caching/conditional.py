@@ -39,7 +39,7 @@ def make_etag(key: str, stamp: str, body: bytes) -> str:
 
 def matches(request: Request, etag: str) -> bool:
     """``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2), or is ``*``."""
-    header = request.META.get("HTTP_IF_NONE_MATCH")
+    header = getattr(request, "_request", request).META.get("HTTP_IF_NONE_MATCH")
     if not header or not etag:
         return False
     return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))

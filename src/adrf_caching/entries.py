@@ -11,8 +11,10 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 
 from adrf_caching._once import OncePerKey
 
@@ -34,11 +36,25 @@ class Entry:
 
     def to_response(self) -> HttpResponse:
         response = HttpResponse(self.body, status=self.status)
-        if not any(name.lower() == "content-type" for name, _ in self.headers):
+        store = getattr(response.headers, "_store", None)
+        if type(store) is dict:  # Django's header mapping: install the headers checked once per entry
+            store.clear()
+            store.update(self._checked_headers)
+            return response
+        if not any(name.lower() == "content-type" for name, _ in self.headers):  # pragma: no cover
             del response["Content-Type"]
-        for name, value in self.headers:
+        for name, value in self.headers:  # pragma: no cover
             response[name] = value
         return response
+
+    @cached_property
+    def _checked_headers(self) -> dict[str, tuple[str, str]]:
+        """The headers as Django's ``ResponseHeaders`` stores them, each checked (charset, newlines) as
+        ``response[name] = value`` checks it: a hit copies them instead of checking them again."""
+        checked = ResponseHeaders({})
+        for name, value in self.headers:
+            checked[name] = value
+        return dict(checked._store)
 
 
 def encode(entry: Entry) -> bytes:
@@ -91,7 +107,9 @@ def _decode(raw: object, key: str) -> Entry | None:
         if zlib.crc32(body) != crc:
             raise ValueError("body checksum does not match")
         pairs = tuple((str(name), str(value)) for name, value in headers)
-        return Entry(stamp=stamp, status=status, headers=pairs, body=body, etag=etag)
+        entry = Entry(stamp=stamp, status=status, headers=pairs, body=body, etag=etag)
+        entry._checked_headers  # noqa: B018 - a header Django refuses (a newline) makes it damaged
+        return entry
     except (ValueError, KeyError, TypeError) as exc:
         _damaged.warn(logger, key, "adrf_caching: ignoring a damaged cache entry %s (%s); it is recomputed", key, exc)
         return None

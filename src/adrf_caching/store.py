@@ -90,6 +90,8 @@ class CacheStore:
         # one MGET/pipeline instead. Backends with their own async versions keep them.
         self._aget_many: Callable[..., Awaitable[dict[str, Any]]] = _async_many(backend, "aget_many", "get_many")
         self._aset_many: Callable[..., Awaitable[list[str]]] = _async_many(backend, "aset_many", "set_many")
+        # A backend whose reads end within its own timeouts needs no second timer on every hit.
+        self._reads_bounded = getattr(backend, "reads_bounded", False) is True
         self.breaker = Breaker(failure_threshold, cool_down)
         self.cool_down = cool_down
         self.refuse = refuse
@@ -169,7 +171,8 @@ class CacheStore:
             return None
         started = watch_loop()
         try:
-            found = await _within(self.deadline, self._aget_many(keys))
+            read = self._aget_many(keys)
+            found = await (read if self._reads_bounded else _within(self.deadline, read))
         except _DAMAGE as exc:
             return await self._read_each(keys, exc)
         except Exception as exc:
@@ -496,7 +499,19 @@ _REFUSED = (
 
 
 def _is_token(value: object) -> bool:
-    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+    if not isinstance(value, str):
+        return False
+    if value in _tokens_seen:  # every hit checks the same few tokens
+        return True
+    if _TOKEN.fullmatch(value) is not None:
+        if len(_tokens_seen) >= 4096:
+            _tokens_seen.clear()
+        _tokens_seen.add(value)
+        return True
+    return False
+
+
+_tokens_seen: set[str] = set()
 
 
 def _async_many(backend: Any, async_name: str, sync_name: str) -> Any:

@@ -95,6 +95,17 @@ class AsyncRedisCache(BaseCache):
             handle.limiter.release()
 
     @property
+    def reads_bounded(self) -> bool:
+        """Whether every read ends within this backend's own timeouts (connect, pool wait, socket),
+        so that the library need not start a timer of its own around it."""
+        config = self._config
+        return not config.cluster and None not in (
+            config.socket_timeout,
+            config.socket_connect_timeout,
+            config.pool_timeout,
+        )
+
+    @property
     def _sync(self) -> Any:
         return sync_client(self._config)
 
