@@ -179,7 +179,7 @@ def _class_safe(cls: type | None, allowed: frozenset[type]) -> bool:
 
 
 def _is_cached_read(view: CacheMixin, request: Any) -> bool:
-    if request.method not in ("GET", "HEAD"):
+    if request._request.method not in ("GET", "HEAD"):
         return False
     action = getattr(view, "action", None)
     if action is None:  # a plain or generic APIView: its GET is the cached get / list / retrieve
@@ -187,15 +187,30 @@ def _is_cached_read(view: CacheMixin, request: Any) -> bool:
     return drf_action_name(action) in view._cache_config.actions
 
 
+_view_verdicts: dict[tuple[Any, ...], bool] = {}
+
+
+def _view_safe(view: CacheMixin, loop_safe_classes: frozenset[str]) -> bool:
+    """The view's own methods, its negotiator and its versioning allow ``initial()`` on the loop."""
+    negotiator = getattr(view, "content_negotiation_class", None)
+    versioning = getattr(view, "versioning_class", None)
+    key = (type(view), negotiator, versioning, loop_safe_classes)
+    verdict = _view_verdicts.get(key)
+    if verdict is None:
+        verdict = _view_verdicts[key] = (
+            _is_stock_view(type(view))
+            and _class_safe(negotiator, _SAFE_NEGOTIATORS)
+            and _class_safe(versioning, _SAFE_VERSIONING)
+        )
+    return verdict
+
+
 def loop_plan(view: CacheMixin, request: Any) -> LoopPlan | None:
     """The plan to run ``initial()`` on the loop for this request, or ``None`` to keep adrf's hop."""
-    if not caching_settings().initial_on_loop or type(request) is not AsyncRequest:
+    conf = caching_settings()
+    if not conf.initial_on_loop or type(request) is not AsyncRequest:
         return None
-    if not _is_cached_read(view, request) or not _is_stock_view(type(view)):
-        return None
-    if not _class_safe(getattr(view, "content_negotiation_class", None), _SAFE_NEGOTIATORS):
-        return None
-    if not _class_safe(getattr(view, "versioning_class", None), _SAFE_VERSIONING):
+    if not _is_cached_read(view, request) or not _view_safe(view, conf.loop_safe_classes):
         return None
     if not all(_authenticator_safe(a, request) for a in request.authenticators or ()):
         return None
@@ -267,17 +282,27 @@ def _negotiate(view: Any, request: Any) -> tuple[Any, str]:
     conneg = view.get_content_negotiator()
     if type(conneg) is not negotiation.DefaultContentNegotiation:
         return view.perform_content_negotiation(request)  # type: ignore[no-any-return]
-    renderers = view.get_renderers()
+    # Renderers built from the view's classes (DRF's get_renderers) are known by those classes: a
+    # remembered answer instantiates only the chosen one.
+    classes: tuple[type, ...] | None = None
+    renderers: list[Any] = []
+    if type(view).get_renderers is DRFAPIView.get_renderers:
+        classes = tuple(view.renderer_classes)
+    else:
+        renderers = view.get_renderers()
     param = conneg.settings.URL_FORMAT_OVERRIDE
+    described: tuple[Any, ...] = classes or tuple((type(r), r.media_type, r.format) for r in renderers)
     key = (
-        tuple((type(r), r.media_type, r.format) for r in renderers),
+        described,
         view.format_kwarg,
         query_of(request).get(param) if param else None,
-        request.META.get("HTTP_ACCEPT"),
+        request._request.META.get("HTTP_ACCEPT"),
     )
     known = _negotiated.get(key)
     if known is not None:
-        return renderers[known[0]], known[1]
+        return (classes[known[0]]() if classes is not None else renderers[known[0]]), known[1]
+    if classes is not None:
+        renderers = view.get_renderers()
     renderer, media_type = conneg.select_renderer(request, renderers, view.format_kwarg)
     if len(_negotiated) >= _NEGOTIATED_LIMIT:
         _negotiated.clear()
