@@ -157,6 +157,11 @@ class ReadLane:
         self._idle.append(connection)
         return values
 
+    @property
+    def busy(self) -> int:
+        """How many lane connections carry a command right now."""
+        return self._open - len(self._idle)
+
     async def drop_idle(self) -> None:
         """Close the idle connections (after one failed: a restarted server closed them all)."""
         idle, self._idle = self._idle, []
