@@ -85,7 +85,6 @@ _STOCK_METHODS: dict[str, Any] = {
     "check_sync_throttles": AdrfAPIView.check_sync_throttles,
 }
 
-_stock_views: dict[type, bool] = {}
 _distrusted: set[type] = set()  # marked safe, then caught touching the database
 
 
@@ -125,11 +124,7 @@ def _is_async(part: object, method: str) -> bool:
 
 
 def _is_stock_view(cls: type) -> bool:
-    verdict = _stock_views.get(cls)
-    if verdict is None:
-        verdict = all(getattr(cls, name, None) is function for name, function in _STOCK_METHODS.items())
-        _stock_views[cls] = verdict
-    return verdict
+    return all(getattr(cls, name, None) is function for name, function in _STOCK_METHODS.items())
 
 
 def _no_credentials(request: Any, keyword: bytes) -> bool:

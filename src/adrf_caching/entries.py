@@ -36,15 +36,9 @@ class Entry:
 
     def to_response(self) -> HttpResponse:
         response = HttpResponse(self.body, status=self.status)
-        store = getattr(response.headers, "_store", None)
-        if type(store) is dict:  # Django's header mapping: install the headers checked once per entry
-            store.clear()
-            store.update(self._checked_headers)
-            return response
-        if not any(name.lower() == "content-type" for name, _ in self.headers):  # pragma: no cover
-            del response["Content-Type"]
-        for name, value in self.headers:  # pragma: no cover
-            response[name] = value
+        store = response.headers._store  # exactly the entry's headers, as checked once per entry
+        store.clear()
+        store.update(self._checked_headers)
         return response
 
     @cached_property

@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adrf_caching.backends.clients import (
     ClientConfig,
@@ -81,12 +80,11 @@ class AsyncRedisCache(BaseCache):
         if handle.limiter is None:
             try:
                 return await operation(handle.client)
-            except RedisConnectionError as exc:
+            except RedisConnectionError:
                 # A restart or CLIENT KILL closed the pooled connections: drop the idle ones (they
-                # would each fail once), and try once more on a fresh one. A timeout is not retried.
+                # would each fail once), and try once more on a fresh one. A timeout is not retried
+                # (redis-py's TimeoutError is not a ConnectionError).
                 await handle.client.connection_pool.disconnect(inuse_connections=False)
-                if isinstance(exc, RedisTimeoutError):
-                    raise
                 return await operation(handle.client)
         await asyncio.wait_for(handle.limiter.acquire(), handle.pool_timeout)
         try:
@@ -157,10 +155,8 @@ class AsyncRedisCache(BaseCache):
         if handle.lane is not None:
             try:
                 raws = await handle.lane.mget(list(names))
-            except RedisConnectionError as exc:
-                if isinstance(exc, RedisTimeoutError):
-                    raise
-                await handle.lane.drop_idle()  # the server closed them (a restart): retry as below
+            except RedisConnectionError:  # not a timeout: the server closed them (a restart)
+                await handle.lane.drop_idle()  # retried as below
                 raws = None
             if raws is not None:
                 return self._found(names, raws)
