@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import AsyncClient, override_settings
 
@@ -210,3 +212,24 @@ async def test_the_query_as_sent_selects_what_a_view_echoing_it_answers(hits, wo
                 cached_body = (await client.get(f"/c/{view}/?{query}", headers=headers_of(user))).content
                 plain_body = (await client.get(f"/u/{view}/?{query}", headers=headers_of(user))).content
                 assert cached_body == plain_body.replace(b"/u/", b"/c/"), (query, user)  # byte for byte
+
+
+async def test_a_get_with_a_body_answers_from_that_body(hits, world):
+    """A search API reading a JSON body on GET: the body is in no key, so such requests bypass the cache."""
+    client = AsyncClient()
+    await prime(client, "/c/search-body/", readers(world))  # bodiless GETs are cached as usual
+    for user in readers(world):
+        for query in ("Post 1", "Post 2", ""):
+            for _ in range(3):
+                answers = []
+                for url in ("/c/search-body/", "/u/search-body/"):
+                    response = await client.generic(
+                        "GET", url, json.dumps({"q": query}), content_type="application/json", headers=headers_of(user)
+                    )
+                    answers.append((response.status_code, response.json()))
+                    if url.startswith("/c/"):
+                        assert response.get(HIT_HEADER) != "hit"
+                assert answers[0] == answers[1], (query, user)
+                assert answers[0][1]["titles"] and all(query in title for title in answers[0][1]["titles"])
+    hit = await client.get("/c/search-body/", headers=headers_of(None))
+    assert hit.get(HIT_HEADER) == "hit"  # and the bodiless entry is still served to bodiless GETs

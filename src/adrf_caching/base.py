@@ -526,14 +526,23 @@ def _uncacheable(
 ) -> str | None:
     """Why this request must not use the cache (the bypass reason ``events`` reports), or ``None``."""
     django_request = getattr(request, "_request", request)  # skips DRF's attribute proxy
-    if methods is not None and django_request.method not in methods:
-        return "method"
+    if methods is not None:
+        if django_request.method not in methods:
+            return "method"
+        if _has_body(django_request.META):
+            return "body"  # a GET with a body (a search API's query): ``request.data`` is in no key
     renderer = getattr(request, "accepted_renderer", None)
     if renderer is None or str(getattr(renderer, "media_type", "")).startswith("text/html"):
         return "html"  # the browsable API embeds CSRF tokens and user names: never cached
     if conf.respect_client_no_cache and "no-cache" in django_request.META.get("HTTP_CACHE_CONTROL", "").lower():
         return "client_no_cache"
     return None
+
+
+def _has_body(meta: Mapping[str, Any]) -> bool:
+    """The request carries a body, as Django and DRF would read it (a length, or a chunked stream)."""
+    length = meta.get("CONTENT_LENGTH") or meta.get("HTTP_CONTENT_LENGTH")
+    return (bool(length) and str(length).strip() != "0") or "HTTP_TRANSFER_ENCODING" in meta
 
 
 def _hit(view: CacheMixin, action: str, entry: Entry, conf: CachingSettings, started: float) -> HttpResponseBase:

@@ -46,6 +46,7 @@ REASONS = {
     "action": "the action is not among the view's cached actions",
     "disabled": "ADRF_CACHING_SETTINGS['ENABLED'] is False",
     "method": "not a GET or HEAD",
+    "body": "a GET or HEAD that carries a body (what the view reads of it is in no key)",
     "html": "an HTML rendering (the browsable API), or no negotiated renderer",
     "client_no_cache": "the client sent Cache-Control: no-cache (RESPECT_CLIENT_NO_CACHE)",
     "unavailable": "the cache is failing or its circuit breaker is open",

@@ -500,6 +500,19 @@ class SelfLink(APIView):
 CachedSelfLink = cached(SelfLink)
 
 
+class SearchBody(APIView):
+    """A search API that takes its query as a JSON body on GET."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        query = str(request.data.get("q", "")) if hasattr(request.data, "get") else ""
+        return Response({"titles": [p.title async for p in Post.objects.filter(title__icontains=query)]})
+
+
+CachedSearchBody = cached(SearchBody)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -530,4 +543,5 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "headlines": (CachedHeadlines, Headlines),
     "echo": (CachedEcho, Echo),
     "self-link": (CachedSelfLink, SelfLink),
+    "search-body": (CachedSearchBody, SearchBody),
 }
