@@ -274,11 +274,19 @@ class CacheMixin(_ViewBase):
             recorder.vary(response)
             await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
             entry = self.cache_entry(response, stamp, plan.entry_key)
-        shown = observed.learned(frozenset(trace.tables))
+        tables, unresolved = frozenset(trace.tables), trace.unresolved
+        initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
+        if initial_reads is not None:
+            seen, identity = initial_reads
+            request = self.request
+            session = getattr(request._request, "session", None)
+            tables |= observe.beside_identity(seen, identity, request.user, request.auth, session)
+            unresolved = unresolved or seen.unresolved or identity.unresolved
+        shown = observed.learned(tables)
         endpoints.learn(plan.endpoint, plan.action, shown)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
-        if not plan.known.covers(shown) or trace.in_transaction or trace.unresolved or observed.never_store:
+        if not plan.known.covers(shown) or trace.in_transaction or unresolved or observed.never_store:
             return response, None, 0
         ttl = plan.ttl
         if trace.clock:  # it compared with the current time: the answer changes with no write

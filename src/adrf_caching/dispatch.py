@@ -35,6 +35,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import ForcedAuthentication, wrap_attributeerrors
 from rest_framework.views import APIView as DRFAPIView
 
+from adrf_caching import observe
 from adrf_caching.conf import caching_settings
 from adrf_caching.keys import query_of
 from adrf_caching.options import drf_action_name
@@ -305,12 +306,16 @@ def _negotiate(view: Any, request: Any) -> tuple[Any, str]:
     return renderer, media_type
 
 
-async def initial(view: Any, plan: LoopPlan, request: Any, *args: Any, **kwargs: Any) -> None:
-    """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop."""
+async def initial(
+    view: Any, plan: LoopPlan, identity: observe.Trace, request: Any, *args: Any, **kwargs: Any
+) -> None:
+    """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop; the SQL of
+    authentication (a part marked safe that turned out to query) is traced into ``identity``."""
     view.format_kwarg = view.get_format_suffix(**kwargs)
     request.accepted_renderer, request.accepted_media_type = _negotiate(view, request)
     request.version, request.versioning_scheme = view.determine_version(request, *args, **kwargs)
-    await _authenticate(request)
+    with observe.tracing(identity):
+        await _authenticate(request)
 
     if plan.permissions:  # adrf: the async permissions first (gathered), then the sync ones in order
         sync_permissions, async_permissions = _split(plan.permissions, "has_permission")
@@ -333,6 +338,21 @@ async def initial(view: Any, plan: LoopPlan, request: Any, *args: Any, **kwargs:
             view.throttled(request, max((d for d in durations if d is not None), default=None))
 
 
+def _hop_initial(view: Any, identity: observe.Trace, request: Any, *args: Any, **kwargs: Any) -> None:
+    """adrf's ``initial()``, in its thread, with authentication's SQL traced into ``identity``."""
+    authenticate = request._authenticate
+
+    def authenticate_apart() -> None:
+        with observe.tracing(identity):
+            authenticate()
+
+    request._authenticate = authenticate_apart  # what DRF's ``request.user`` calls, for this request
+    try:
+        view.initial(request, *args, **kwargs)
+    finally:
+        del request._authenticate
+
+
 async def async_dispatch(
     view: Any, inherited: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any
 ) -> HttpResponseBase:
@@ -349,10 +369,15 @@ async def async_dispatch(
     view.headers = view.default_response_headers
     try:
         plan = loop_plan(view, drf_request)
-        if plan is None:
-            await sync_to_async(view.initial)(drf_request, *args, **kwargs)
-        else:
-            await initial(view, plan, drf_request, *args, **kwargs)
+        # What initial() reads (a permission may load a row the answer then shows) is part of what a
+        # miss depends on: traced here, apart from authentication's own reads (observe.beside_identity).
+        seen, identity = observe.Trace(), observe.Trace()
+        view._cache_initial_reads = (seen, identity)
+        with observe.tracing(seen):
+            if plan is None:
+                await sync_to_async(_hop_initial)(view, identity, drf_request, *args, **kwargs)
+            else:
+                await initial(view, plan, identity, drf_request, *args, **kwargs)
         method = drf_request.method.lower()
         if method in view.http_method_names:
             handler = getattr(view, method, view.http_method_not_allowed)

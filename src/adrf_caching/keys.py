@@ -83,7 +83,9 @@ def identity_fingerprint(user: Any, auth: Any) -> str:
     Authentication runs on every request, hits included, and reloads the user: stamping entries
     with this digest means a change to the user (``is_staff``, groups cached on the row, any field,
     by whatever path, ``QuerySet.update()`` included) outdates that user's entries, and an answer
-    built under other credentials (token scopes) is not served under these.
+    built under other credentials (token scopes) is not served under these. The rows loaded along
+    with them (an authenticator's ``select_related``, a relation a middleware read) count too: a
+    view may render them without a query of its own.
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
@@ -99,7 +101,11 @@ def _fingerprint(user_key: tuple[Any, ...], auth_key: tuple[Any, ...]) -> str:
     return md5_hex(f"{_rendered(user_key)}|{_rendered(auth_key)}")[:16]
 
 
-def _memo_key(value: Any) -> tuple[Any, ...]:
+# How far the rows loaded along with the user are followed (user -> profile -> organisation).
+_RELATED_DEPTH = 2
+
+
+def _memo_key(value: Any, depth: int = _RELATED_DEPTH) -> tuple[Any, ...]:
     """What ``_fields_of`` renders, as a hashable key whose equality implies an equal rendering."""
     if value is None:
         return ()
@@ -112,7 +118,26 @@ def _memo_key(value: Any) -> tuple[Any, ...]:
     kinds = tuple(map(type, values))
     if float in kinds or Decimal in kinds:
         values = tuple(repr(v) if isinstance(v, (float, Decimal)) else v for v in values)
-    return (type(value), kinds, values)
+    return (type(value), kinds, values, _related_keys(value, depth))
+
+
+def _related_keys(value: Any, depth: int) -> tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]:
+    """The rows cached on a model instance: ``select_related`` and foreign keys already read
+    (``_state.fields_cache``), ``prefetch_related`` results; each by name, in name order."""
+    if depth <= 0:
+        return ()
+    state = value.__dict__.get("_state")
+    cached = state.__dict__.get("fields_cache") if state is not None else None  # not created by reading
+    prefetched = value.__dict__.get("_prefetched_objects_cache")
+    if not cached and not prefetched:
+        return ()
+    found: list[tuple[str, tuple[tuple[Any, ...], ...]]] = [
+        (name, (_memo_key(row, depth - 1),)) for name, row in sorted((cached or {}).items())
+    ]
+    for name, rows in sorted((prefetched or {}).items()):
+        loaded = getattr(rows, "_result_cache", None) or ()
+        found.append((f"{name}[]", tuple(_memo_key(row, depth - 1) for row in loaded)))
+    return tuple(found)
 
 
 @lru_cache(maxsize=256)
@@ -131,7 +156,12 @@ def _rendered(key: tuple[Any, ...]) -> str:
         return ""
     if len(key) == 2:
         return f"{key[0].__module__}.{key[0].__qualname__}:{key[1]}"
-    return repr(list(key[2]))
+    own = repr(list(key[2]))
+    return f"{own}+{_rendered_related(key[3])}" if key[3] else own
+
+
+def _rendered_related(related: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]) -> str:
+    return repr([(name, [_rendered(row) for row in rows]) for name, rows in related])
 
 
 @lru_cache(maxsize=256)
@@ -145,7 +175,9 @@ def _fields_of(value: Any) -> str:
     meta = getattr(value, "_meta", None)
     if meta is None:
         return f"{type(value).__module__}.{type(value).__qualname__}:{value}"
-    return repr([getattr(value, name, None) for name in _attnames(meta)])
+    own = repr([getattr(value, name, None) for name in _attnames(meta)])
+    related = _related_keys(value, _RELATED_DEPTH)
+    return f"{own}+{_rendered_related(related)}" if related else own
 
 
 @lru_cache(maxsize=4096)

@@ -178,14 +178,51 @@ _trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None
 
 
 @contextmanager
-def tracing() -> Iterator[Trace]:
-    """Record every table read by SQL run in this context (and the threads it hops to)."""
-    trace = Trace()
+def tracing(trace: Trace | None = None) -> Iterator[Trace]:
+    """Record every table read by SQL run in this context (and the threads it hops to) in ``trace``
+    (a new one by default). A nested ``tracing()`` records apart: the outer trace sees none of it."""
+    trace = Trace() if trace is None else trace
     token = _trace.set(trace)
     try:
         yield trace
     finally:
         _trace.reset(token)
+
+
+def beside_identity(initial: Trace, identity: Trace, user: Any, auth: Any, session: Any) -> frozenset[str]:
+    """The tables ``initial()`` read that a cached answer depends on, from its two traces.
+
+    Permissions, throttles and the rest (``initial``) may leave what they read on the view or the
+    request for the answer: all their tables count. Authentication (``identity``) loads the user,
+    the credentials and the session they come from: the user segment and the identity fingerprint
+    cover those rows, on every hit, so their own tables do not count (every login would outdate
+    every entry); anything else it read does (a profile an authenticator joins, say).
+    """
+    if not identity.tables:
+        return frozenset(initial.tables)
+    covered = _own_tables(type(user)) | _own_tables(type(auth)) | _own_tables(_session_model(session))
+    return frozenset(initial.tables | (identity.tables - covered))
+
+
+_own: dict[Any, frozenset[str]] = {}
+
+
+def _own_tables(model: Any) -> frozenset[str]:
+    """A model's table and its concrete parents' (not its many-to-many tables: group membership is
+    a row of its own that the fingerprint does not cover)."""
+    found = _own.get(model)
+    if found is None:
+        found = frozenset()
+        if isinstance(model, type) and issubclass(model, Model):
+            concrete = model._meta.concrete_model or model
+            found = frozenset(each._meta.db_table.lower() for each in (concrete, *concrete._meta.get_parent_list()))
+        _own[model] = found
+    return found
+
+
+def _session_model(session: Any) -> Any:
+    get_model_class = getattr(session, "get_model_class", None)  # the database session engines
+    return get_model_class() if get_model_class is not None else None
 
 
 # -- observing writes ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -513,6 +514,63 @@ class SearchBody(APIView):
 CachedSearchBody = cached(SearchBody)
 
 
+# -- state that initial() loads and the answer shows: a permission's row, an authenticator's join -------
+
+
+class LoadsTheTeam(BasePermission):
+    """Finds the team the request is about and leaves it on the view, as projects do."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        view.team = Team.objects.order_by("id").first()
+        return view.team is not None
+
+
+class TeamPage(APIView):
+    permission_classes = [LoadsTheTeam]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"team": self.team.name})
+
+
+CachedTeamPage = cached(TeamPage)
+
+
+class ChecksAPermission(BasePermission):
+    """Asks the user's permissions (ModelBackend caches all of them on the user object)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.user.has_perm("testapp.view_post") or True
+
+
+class MyAbilities(APIView):
+    permission_classes = [ChecksAPermission]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"can_change_posts": request.user.has_perm("testapp.change_post")})
+
+
+CachedMyAbilities = cached(MyAbilities)
+
+
+class GroupsAuthentication(BasicAuthentication):
+    """Loads the user with their groups in the same query set, for the views to show."""
+
+    def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> Any:
+        user, auth = super().authenticate_credentials(userid, password, request)
+        return User.objects.prefetch_related("groups").get(pk=user.pk), auth
+
+
+class MyGroups(APIView):
+    authentication_classes = [GroupsAuthentication]
+
+    async def get(self, request: Any) -> Response:
+        user = request.user
+        return Response({"groups": [g.name for g in user.groups.all()] if user.is_authenticated else None})
+
+
+CachedMyGroups = cached(MyGroups)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -544,4 +602,7 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "echo": (CachedEcho, Echo),
     "self-link": (CachedSelfLink, SelfLink),
     "search-body": (CachedSearchBody, SearchBody),
+    "team-page": (CachedTeamPage, TeamPage),
+    "my-abilities": (CachedMyAbilities, MyAbilities),
+    "my-groups": (CachedMyGroups, MyGroups),
 }
