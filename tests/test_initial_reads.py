@@ -22,11 +22,12 @@ def initial_on_loop(request: pytest.FixtureRequest, hits: str):
         yield request.param
 
 
-async def test_a_row_a_permission_loads_for_the_view(initial_on_loop, world, client: AsyncClient):
+@pytest.mark.parametrize("view", ["team-page", "own-dispatch-team-page"])
+async def test_a_row_a_permission_loads_for_the_view(initial_on_loop, world, client: AsyncClient, view: str):
     users = readers(world)
-    await prime(client, "/c/team-page/", users)
+    await prime(client, f"/c/{view}/", users)
     await Team.objects.filter(pk=world["team"].pk).aupdate(name="Renamed")  # no signal, no save()
-    bodies = await assert_same_as_uncached(client, "/c/team-page/", "/u/team-page/", users)
+    bodies = await assert_same_as_uncached(client, f"/c/{view}/", f"/u/{view}/", users)
     assert all(body == {"team": "Renamed"} for body in bodies)
 
 
