@@ -137,3 +137,32 @@ class PostHeadline(models.Model):
         managed = False
         db_table = "testapp_post_headlines"
         ordering = ["id"]
+
+
+# -- Red team (tests/test_realistic.py): rows real projects keep next to the user ---------------------
+
+
+class Organization(models.Model):
+    """A tenant, chosen per request by a middleware or loaded by a permission."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Profile(models.Model):
+    """A one-to-one profile of a user, often loaded with the user (``select_related``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100, default="")
+    plan = models.CharField(max_length=20, default="free")
+    api_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+
+
+class PageCounter(models.Model):
+    """A hit counter a GET increments."""
+
+    name = models.CharField(max_length=50, unique=True)
+    hits = models.IntegerField(default=0)

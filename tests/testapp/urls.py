@@ -79,3 +79,20 @@ speed_router.register("async-method-posts", speed_views.AsyncMethodPostViewSet, 
 speed_router.register("own-dispatch-posts", speed_views.OwnDispatchPostViewSet, basename="own-dispatch-post")
 speed_router.register("zoo-posts", speed_views.FieldZooPostViewSet, basename="zoo-post")
 urlpatterns.append(path("speed/", include(speed_router.urls)))
+
+# Red team (tests/test_realistic.py): realistic views cached under /c/<name>/ and plain under /u/<name>/.
+from django.urls import re_path  # noqa: E402
+
+from tests.testapp import realistic_views  # noqa: E402
+
+realistic_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in realistic_views.REALISTIC_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        if hasattr(_view, "get_extra_actions"):
+            realistic_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+        else:
+            _suffix = realistic_views.REALISTIC_ROUTES.get(_name, "")
+            urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
+urlpatterns.append(path("", include(realistic_router.urls)))
+for _prefix, _view in zip(("c", "u"), realistic_views.CATCH_ALL, strict=True):
+    urlpatterns.append(re_path(rf"^{_prefix}/rt-catch-all/.*$", _view.as_view()))
