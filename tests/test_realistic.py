@@ -104,10 +104,6 @@ def with_middleware(*paths: str) -> Any:
 # -- 1. a permission that loads an object and stores it on the view ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="has_permission runs in initial(), before the miss is traced: testapp_team is not in the stamp",
-)
 @pytest.mark.parametrize("how", ["save", "update"])
 async def test_1a_permission_loads_the_team_rendered_by_the_serializer(hits, world, client, how):
     cached_url, plain_url = twin("rt-team-posts", f"{world['team'].pk}/")
@@ -122,10 +118,6 @@ async def test_1a_permission_loads_the_team_rendered_by_the_serializer(hits, wor
     await assert_same_as_uncached(client, cached_url, plain_url, users)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the membership rows read in has_permission (untraced) decide the filter: testapp_membership not stamped",
-)
 async def test_1b_permission_loads_the_ids_the_queryset_filters_by(hits, world, client):
     cached_url, plain_url = twin("rt-team-member-posts", f"{world['team'].pk}/")
     users = readers(world)
@@ -148,10 +140,6 @@ async def test_1c_control_permission_that_only_denies(hits, world, client):
 # -- 2. authentication that loads the user's profile with select_related ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the profile is loaded by authentication (untraced) and is not part of the user fingerprint",
-)
 @pytest.mark.parametrize("how", ["save", "update"])
 async def test_2a_profile_loaded_by_authentication(hits, world, profiles, client, how):
     cached_url, plain_url = twin("rt-my-profile")
@@ -198,11 +186,6 @@ def _perm(codename: str) -> Permission:
     return Permission.objects.get(codename=codename, content_type=ContentType.objects.get_for_model(Post))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DjangoModelPermissions fills user._perm_cache in initial() (untraced); the serializer's has_perm "
-    "runs no SQL, so auth_group_permissions / auth_user_user_permissions are not stamped",
-)
 @pytest.mark.parametrize("how", ["group", "user"])
 async def test_3a_has_perm_filled_by_the_permission_class(hits, world, client, how):
     await _has_perm_case(world, client, how, "rt-posts-with-perms")
@@ -297,7 +280,6 @@ async def _get_with_body(client: AsyncClient, url: str, user: User | None, body:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="the request body is not part of the key (nor observed)")
 async def test_5_get_with_a_json_body(hits, world, client):
     cached_url, plain_url = twin("rt-body-search")
     for user in readers(world):
@@ -387,7 +369,6 @@ async def test_7c_auth_object_whose_str_is_its_name(hits, world, client):
 # -- 8. an initial() override loads something -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="initial() runs before the miss is traced: testapp_team is not stamped")
 async def test_8a_initial_loads_the_team(hits, world, client):
     cached_url, plain_url = twin("rt-team-posts-initial", f"{world['team'].pk}/")
     users = readers(world)
