@@ -283,10 +283,9 @@ async def _get_with_body(client: AsyncClient, url: str, user: User | None, body:
 async def test_5_get_with_a_json_body(hits, world, client):
     cached_url, plain_url = twin("rt-body-search")
     for user in readers(world):
-        for _ in range(2):
-            await _get_with_body(client, cached_url, user, {"q": "Post 1"})
-        third = await _get_with_body(client, cached_url, user, {"q": "Post 1"})
-        assert third[HIT_HEADER] == "hit"
+        for _ in range(3):
+            first = await _get_with_body(client, cached_url, user, {"q": "Post 1"})
+            assert first.get(HIT_HEADER) != "hit"  # a GET with a body bypasses the cache
     for user in readers(world):
         cached = await _get_with_body(client, cached_url, user, {"q": "Post 2"})
         plain = await _get_with_body(client, plain_url, user, {"q": "Post 2"})
