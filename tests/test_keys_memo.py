@@ -7,7 +7,7 @@ from io import BytesIO
 
 from django.contrib.auth.models import User
 
-from adrf_caching import keys
+from adrf_caching import identity, keys
 
 JOINED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -17,24 +17,59 @@ def user(**fields: object) -> User:
 
 
 def test_fingerprint_is_a_function_of_the_values():
-    assert keys.identity_fingerprint(user(), "token") == keys.identity_fingerprint(user(), "token")
-    assert keys.identity_fingerprint(user(), "token") == keys.md5_hex(
-        f"{keys._rendered(keys._memo_key(user()))}|{keys._rendered(keys._memo_key('token'))}"
+    assert identity.fingerprint(user(), "token") == identity.fingerprint(user(), "token")
+    user_key, auth_key = identity._key(user(), identity.DEPTH), identity._key("token", identity.DEPTH)
+    assert identity.fingerprint(user(), "token") == keys.md5_hex(
+        f"{identity.rendered(user_key)}|{identity.rendered(auth_key)}"
     )[:16]
 
 
 def test_fingerprint_changes_with_any_field_or_credential():
-    base = keys.identity_fingerprint(user(), "token")
-    assert keys.identity_fingerprint(user(is_staff=True), "token") != base
-    assert keys.identity_fingerprint(user(last_login=JOINED), "token") != base
-    assert keys.identity_fingerprint(user(first_name="A"), "token") != base
-    assert keys.identity_fingerprint(user(), "other-token") != base
-    assert keys.identity_fingerprint(user(), None) != base
+    base = identity.fingerprint(user(), "token")
+    assert identity.fingerprint(user(is_staff=True), "token") != base
+    assert identity.fingerprint(user(last_login=JOINED), "token") != base
+    assert identity.fingerprint(user(first_name="A"), "token") != base
+    assert identity.fingerprint(user(password="!unusable"), "token") != base  # has_usable_password()
+    assert identity.fingerprint(user(), "other-token") != base
+    assert identity.fingerprint(user(), None) != base
 
 
 def test_values_that_compare_equal_but_render_differently_stay_apart():
-    assert keys._memo_key(0.0) != keys._memo_key(-0.0)
-    assert keys._memo_key(user(first_name="1")) != keys._memo_key(user(first_name=1))
+    assert identity._key(0.0, 1) != identity._key(-0.0, 1)
+    assert identity._key(user(first_name="1"), 1) != identity._key(user(first_name=1), 1)
+
+
+def test_what_code_set_on_the_user_counts_but_callables_and_the_clock_do_not():
+    base = identity.fingerprint(user(), None)
+    verified = user()
+    verified.otp_device = "totp/1"  # a middleware's mark
+    assert identity.fingerprint(verified, None) != base
+    marked = user()
+    marked.is_verified = lambda: True  # derived from the data beside it
+    marked.seen_at = datetime.now(timezone.utc)  # the clock: would never repeat
+    assert identity.fingerprint(marked, None) == base
+
+
+def test_credentials_that_are_not_rows_count_by_their_contents():
+    class Client:
+        def __init__(self, name: str, scopes: list[str]) -> None:
+            self.name, self.scopes = name, scopes
+
+        def __str__(self) -> str:
+            return self.name
+
+    reader, writer = Client("web", ["read"]), Client("web", ["read", "write"])
+    assert str(reader) == str(writer)
+    assert identity.fingerprint(user(), reader) != identity.fingerprint(user(), writer)
+    assert identity.fingerprint(user(), {"scopes": ["read"]}) != identity.fingerprint(user(), {"scopes": []})
+    assert identity.fingerprint(user(), Client("web", ["read"])) == identity.fingerprint(user(), reader)
+
+
+def test_an_anonymous_user_with_credentials_has_a_fingerprint():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert identity.fingerprint(AnonymousUser(), None) == ""
+    assert identity.fingerprint(AnonymousUser(), "key-1") != identity.fingerprint(AnonymousUser(), "key-2")
 
 
 def test_user_segment_memo_keeps_pk_types_apart():

@@ -352,10 +352,6 @@ async def test_7b_catch_all_route_reads_request_path(hits, world, client):
     await assert_same_as_uncached(client, "/c/rt-catch-all/blog/post-2", "/u/rt-catch-all/blog/post-2", users)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="request.auth is fingerprinted by str(): an auth object printed by name hides the scopes it carries",
-)
 async def test_7c_auth_object_whose_str_is_its_name(hits, world, client):
     cached_url, plain_url = twin("rt-client-scopes")
     alice = world["alice"]
@@ -505,11 +501,6 @@ async def test_11h_throttles_still_count_hits(hits, world, client):
 # -- 12. the write-through of a view whose serializer depends on request.method -------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the write-through runs the retrieve with the PATCH request: get_serializer_class() picks the write "
-    "serializer, and that body is stored as the writer's retrieve entry",
-)
 async def test_12_write_through_with_read_and_write_serializers(hits, world, client):
     post = world["posts"][1]
     cached_url, plain_url = twin("rt-split-posts", f"{post.pk}/")
@@ -525,11 +516,6 @@ async def test_12_write_through_with_read_and_write_serializers(hits, world, cli
 # -- 13. a fire-and-forget task started by a cached write -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the task inherits the write's collecting context: its UPDATE is logged into a write log already "
-    "bumped, so testapp_pagecounter is never bumped",
-)
 async def test_13_background_task_of_a_cached_write(hits, world, client):
     await PageCounter.objects.acreate(name="edits")
     post = world["posts"][1]
@@ -567,10 +553,6 @@ async def test_14_python_side_clock_in_a_serializer(hits, world, client):
 # -- 15. the password column (has_usable_password) ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the user fingerprint leaves out the password column and the user row is read only by authentication",
-)
 async def test_15_has_usable_password(hits, world, profiles, client):
     cached_url, plain_url = twin("rt-key-account")
     users = [world["alice"], world["bob"]]
@@ -606,11 +588,6 @@ async def test_16_finalize_response_envelope(hits, world, client):
 # -- 17. two-factor state that a middleware reads from the session ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the OTP middleware reads the session before the miss (untraced), so the session is not in the key: a "
-    "session that did not pass the second factor is served the verified session's answer",
-)
 async def test_17_two_factor_middleware(hits, world):
     otp = [
         "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -634,11 +611,6 @@ async def test_17_two_factor_middleware(hits, world):
 # -- 18. a cached write that awaits slow work after its save ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cached write collects its bumps and sends them when the action returns: while it awaits work after "
-    "the committed save, every reader is served the old answer",
-)
 async def test_18_committed_write_still_awaiting_a_webhook(hits, world, client):
     post = world["posts"][1]
     users = readers(world)
@@ -669,11 +641,6 @@ async def test_18_committed_write_still_awaiting_a_webhook(hits, world, client):
 # -- 7d. an anonymous user carrying credentials -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the identity fingerprint is empty for anonymous users, so request.auth is ignored: one service key's "
-    "answer is served to another",
-)
 async def test_7d_anonymous_user_with_a_service_key(hits, world, profiles, client):
     cached_url, plain_url = twin("rt-service-plan")
     await prime_as(client, cached_url, {"X-Service-Key": "key-alice"}, "service key of the free plan")

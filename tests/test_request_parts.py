@@ -164,7 +164,7 @@ async def test_each_mount_has_its_own_links(hits, world, client: AsyncClient):
         assert all(body["next"] == f"http://testserver{mount}items/?page=2" for body in bodies)
 
 
-async def test_a_write_through_one_mount_reaches_the_other(hits, world, client: AsyncClient):
+async def test_a_write_through_one_mount_outdates_the_other(hits, world, client: AsyncClient):
     users = readers(world)
     pk = world["posts"][0].pk
     for mount in MOUNTS:

@@ -71,7 +71,7 @@ def test_a_read_inside_a_transaction_sees_its_own_uncommitted_write(hits, world)
         assert_same_as_uncached_sync(client, cached_url, uncached_url, users)
 
 
-def test_a_write_through_inside_a_rolled_back_transaction_is_not_stored(hits, world):
+def test_an_update_inside_a_rolled_back_transaction_leaves_no_trace(hits, world):
     client, users = Client(), readers(world)
     pk = world["posts"][0].pk
     urls = post_urls(pk)

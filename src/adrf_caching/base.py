@@ -26,14 +26,13 @@ from django.utils.decorators import classonlymethod
 from django.utils.module_loading import import_string
 from rest_framework.response import Response
 
-from adrf_caching import conditional, dispatch, endpoints, events, headers, keys, observe, versions
+from adrf_caching import conditional, dispatch, endpoints, events, headers, identity, keys, observe, versions
 from adrf_caching._once import OncePerKey
 from adrf_caching.conf import CachingSettings, caching_settings
 from adrf_caching.entries import Entry, decode, encode
 from adrf_caching.options import (
     ASYNC_ACTIONS,
     READ_ACTIONS,
-    WRITE_ACTIONS,
     ActionName,
     Scope,
     ViewCacheConfig,
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
     from django.db import models
     from rest_framework.request import Request
 
-    from adrf_caching.mixins import RetrieveModelMixin
     from adrf_caching.protocols import KeyBuilder
 
 __all__ = ["CacheMixin"]
@@ -163,12 +161,12 @@ class CacheMixin(_ViewBase):
             *builder.vary_parts(request, self, url_kwargs, query),
             *endpoints.request_parts(request._request, known),
         )
-        identity = ""
+        who = ""
         if self._cache_config.scope == "user":
-            identity = keys.identity_fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
+            who = identity.fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
         layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known)
         entry_key = layout.entry_prefix + builder.digest(parts)
-        return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, identity, known)
+        return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, who, known)
 
     def _cache_endpoint(self) -> str:
         """The endpoint: a viewset's routes share its router basename (so a write can reach the detail
@@ -277,11 +275,12 @@ class CacheMixin(_ViewBase):
         tables, unresolved = frozenset(trace.tables), trace.unresolved
         initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
         if initial_reads is not None:
-            seen, identity = initial_reads
+            seen, authenticating = initial_reads
             request = self.request
             session = getattr(request._request, "session", None)
-            tables |= observe.beside_identity(seen, identity, request.user, request.auth, session)
-            unresolved = unresolved or seen.unresolved or identity.unresolved
+            user = identity.unwrapped(request.user)
+            tables |= observe.beside_identity(seen, authenticating, user, request.auth, session)
+            unresolved = unresolved or seen.unresolved or authenticating.unresolved
         shown = observed.learned(tables)
         endpoints.learn(plan.endpoint, plan.action, shown)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
@@ -332,7 +331,8 @@ class CacheMixin(_ViewBase):
 
     # -- the write path ------------------------------------------------------------------
     async def cache_write(self, handler: Handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        """Run a write, then bump what it touched (every table its SQL wrote, named owners) at once."""
+        """Run a write; the tables its SQL writes are bumped as each statement commits (observe.py),
+        the users ``invalidate_fields`` names once the action returns."""
         log = versions.WriteLog()
         token = versions.collecting.set(log)
         response: HttpResponseBase | None = None
@@ -370,7 +370,7 @@ class CacheMixin(_ViewBase):
         return found
 
     def _cache_note_object(self, instances: Sequence[Any]) -> None:
-        """The written object of the view's model, for the write-through of its detail entry."""
+        """The written object of the view's model, whose detail entry a destroy drops."""
         model = getattr(getattr(self, "queryset", None), "model", None)
         for instance in reversed(instances):
             if instance.pk is not None and (model is None or isinstance(instance, model)):
@@ -383,49 +383,6 @@ class CacheMixin(_ViewBase):
             return None
         url_kwarg = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
         return {**self.kwargs, url_kwarg: object_id}
-
-    async def cache_write_through(self, response: HttpResponseBase) -> None:
-        """Store the written object's fresh detail entry, so the next retrieve is a hit."""
-        try:
-            await self._cache_write_through(response)
-        except Exception:  # the write has committed: a missing entry is only a future miss
-            logger.exception("adrf_caching: no write-through for %s", type(self).__qualname__)
-
-    async def _cache_write_through(self, response: HttpResponseBase) -> None:
-        conf = caching_settings()
-        detail_kwargs = self._cache_detail_kwargs()
-        retrieve_mixin = _retrieve_mixin()
-        if (
-            response.status_code >= 300
-            or detail_kwargs is None
-            or not isinstance(self, retrieve_mixin)
-            or self.request.query_params
-            or not conf.enabled
-            or _uncacheable(self.request, conf, methods=None) is not None
-        ):
-            return
-        plan = self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict())
-        store = get_store()
-        tokens = await store.versions(plan.version_keys)
-        if tokens is None or plan.ttl <= 0:
-            return
-        saved_kwargs, saved_action = self.kwargs, getattr(self, "action", None)
-        self.kwargs = detail_kwargs
-        if saved_action is not None:
-            self.action = "aretrieve" if saved_action in WRITE_ACTIONS.values() else "retrieve"
-        try:
-            retrieve = super(retrieve_mixin, self).aretrieve  # the uncached one
-            stamp = plan.stamp(tokens, await self._cache_session(plan))
-            _, entry, ttl = await self._cache_compute(plan, stamp, retrieve, (self.request,), detail_kwargs)
-        except Exception as exc:  # e.g. the writer may not read what it wrote: no entry then
-            logger.debug("adrf_caching: no write-through for %s: %r", type(self).__qualname__, exc)
-            return
-        finally:
-            self.kwargs = saved_kwargs
-            if saved_action is not None:
-                self.action = saved_action
-        if entry is not None and ttl > 0:
-            await store.set(plan.entry_key, encode(entry), ttl)
 
     async def cache_forget_object(self) -> None:
         """Drop the writer's detail entry of a destroyed object (its versions already outdate it)."""
@@ -446,12 +403,6 @@ def _require_app() -> None:
             'Add "adrf_caching" to INSTALLED_APPS: it observes every database write to invalidate cached '
             "views, and a process that lacks it would write without outdating anything."
         )
-
-
-def _retrieve_mixin() -> type[RetrieveModelMixin]:
-    from adrf_caching.mixins import RetrieveModelMixin
-
-    return RetrieveModelMixin
 
 
 def _async_actions(view_class: type, actions: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class ListCreateAPIView(ListModelMixin, CreateModelMixin, generics.ListCreateAPI
 
 
 class RetrieveUpdateAPIView(RetrieveModelMixin, UpdateModelMixin, generics.RetrieveUpdateAPIView[_MT_co]):
-    """Retrieve (cached, written through on update) and update."""
+    """Retrieve (cached) and update."""
 
 
 class RetrieveDestroyAPIView(RetrieveModelMixin, DestroyModelMixin, generics.RetrieveDestroyAPIView[_MT_co]):
@@ -69,4 +69,4 @@ class RetrieveDestroyAPIView(RetrieveModelMixin, DestroyModelMixin, generics.Ret
 class RetrieveUpdateDestroyAPIView(
     RetrieveModelMixin, UpdateModelMixin, DestroyModelMixin, generics.RetrieveUpdateDestroyAPIView[_MT_co]
 ):
-    """Retrieve (cached, written through on update), update and destroy."""
+    """Retrieve (cached), update and destroy."""

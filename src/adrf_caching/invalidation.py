@@ -79,12 +79,11 @@ def _all_keys() -> list[str]:
 # -- bumping ------------------------------------------------------------------------------
 
 
-def _record_or_bump(version_keys: list[str]) -> None:
-    log = versions.collecting.get()
-    if log is not None:
-        log.touched.update(version_keys)  # a cached view is writing: it bumps everything at once
-    else:
-        get_store().bump_sync(version_keys)
+def _bump(version_keys: list[str]) -> None:
+    # At once, even inside a cached view's write: the rows are committed now, and a reader must not
+    # be served the old answer while the view goes on (a webhook, an email) or after it hands work
+    # to a task of its own.
+    get_store().bump_sync(version_keys)
 
 
 def _tables_written(tables: frozenset[str]) -> None:
@@ -94,7 +93,7 @@ def _tables_written(tables: frozenset[str]) -> None:
         _log_settings_error()  # the write has happened: never turn it into an error (migrate, shell)
         return
     if enabled:
-        _record_or_bump(table_keys(tables))
+        _bump(table_keys(tables))
 
 
 def _before_write(tables: frozenset[str]) -> None:
@@ -119,9 +118,9 @@ def _bump_after_commit(version_keys: list[str], using: str | None = None) -> Non
     candidates = [connections[using]] if using is not None else connections.all(initialized_only=True)
     open_transactions = [c for c in candidates if c.in_atomic_block]
     if not open_transactions:
-        _record_or_bump(version_keys)
+        _bump(version_keys)
     for connection in open_transactions:
-        connection.on_commit(lambda: _record_or_bump(version_keys))
+        connection.on_commit(lambda: _bump(version_keys))
 
 
 async def _abump_after_commit(version_keys: list[str]) -> None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -28,7 +26,6 @@ __all__ = [
     "ANONYMOUS",
     "DefaultKeyBuilder",
     "entry_key",
-    "identity_fingerprint",
     "md5_hex",
     "mount_prefix",
     "query_of",
@@ -75,109 +72,6 @@ def user_segment(user: Any) -> str:
         # Token users that are not model instances: their class and string form are the identity.
         return "u" + md5_hex(f"{type(user).__module__}.{type(user).__qualname__}:{pk}:{user}")
     return user_segment_for_pk(pk, meta.concrete_model._meta.label_lower)
-
-
-def identity_fingerprint(user: Any, auth: Any) -> str:
-    """A digest of the authenticated user's row and credentials, as loaded for this request.
-
-    Authentication runs on every request, hits included, and reloads the user: stamping entries
-    with this digest means a change to the user (``is_staff``, groups cached on the row, any field,
-    by whatever path, ``QuerySet.update()`` included) outdates that user's entries, and an answer
-    built under other credentials (token scopes) is not served under these. The rows loaded along
-    with them (an authenticator's ``select_related``, a relation a middleware read) count too: a
-    view may render them without a query of its own.
-    """
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ""
-    try:
-        return _fingerprint(_memo_key(user), _memo_key(auth))
-    except (TypeError, AttributeError):  # an unhashable field value (a JSONField): computed each time
-        return md5_hex(f"{_fields_of(user)}|{_fields_of(auth)}")[:16]
-
-
-@lru_cache(maxsize=16384)
-def _fingerprint(user_key: tuple[Any, ...], auth_key: tuple[Any, ...]) -> str:
-    """Memoised by the values themselves (a hit needs it on every request): same values, same digest."""
-    return md5_hex(f"{_rendered(user_key)}|{_rendered(auth_key)}")[:16]
-
-
-# How far the rows loaded along with the user are followed (user -> profile -> organisation).
-_RELATED_DEPTH = 2
-
-
-def _memo_key(value: Any, depth: int = _RELATED_DEPTH) -> tuple[Any, ...]:
-    """What ``_fields_of`` renders, as a hashable key whose equality implies an equal rendering."""
-    if value is None:
-        return ()
-    meta = getattr(value, "_meta", None)
-    if meta is None:
-        return (type(value), str(value))
-    values = _values_of(meta)(value)
-    # Values are typed in the key (1 == True == 1.0 hash alike); floats and decimals compare by
-    # their text (0.0 == -0.0, Decimal("1.0") == Decimal("1.00") but render differently).
-    kinds = tuple(map(type, values))
-    if float in kinds or Decimal in kinds:
-        values = tuple(repr(v) if isinstance(v, (float, Decimal)) else v for v in values)
-    return (type(value), kinds, values, _related_keys(value, depth))
-
-
-def _related_keys(value: Any, depth: int) -> tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]:
-    """The rows cached on a model instance: ``select_related`` and foreign keys already read
-    (``_state.fields_cache``), ``prefetch_related`` results; each by name, in name order."""
-    if depth <= 0:
-        return ()
-    state = value.__dict__.get("_state")
-    cached = state.__dict__.get("fields_cache") if state is not None else None  # not created by reading
-    prefetched = value.__dict__.get("_prefetched_objects_cache")
-    if not cached and not prefetched:
-        return ()
-    found: list[tuple[str, tuple[tuple[Any, ...], ...]]] = [
-        (name, (_memo_key(row, depth - 1),)) for name, row in sorted((cached or {}).items())
-    ]
-    for name, rows in sorted((prefetched or {}).items()):
-        loaded = getattr(rows, "_result_cache", None) or ()
-        found.append((f"{name}[]", tuple(_memo_key(row, depth - 1) for row in loaded)))
-    return tuple(found)
-
-
-@lru_cache(maxsize=256)
-def _values_of(meta: Any) -> Callable[[Any], tuple[Any, ...]]:
-    """A function reading the fields ``_fields_of`` renders, as a tuple, in one C-level call."""
-    names = _attnames(meta)
-    if not names:
-        return lambda value: ()
-    if len(names) == 1:
-        return lambda value: (getattr(value, names[0]),)
-    return attrgetter(*names)
-
-
-def _rendered(key: tuple[Any, ...]) -> str:
-    if not key:
-        return ""
-    if len(key) == 2:
-        return f"{key[0].__module__}.{key[0].__qualname__}:{key[1]}"
-    own = repr(list(key[2]))
-    return f"{own}+{_rendered_related(key[3])}" if key[3] else own
-
-
-def _rendered_related(related: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]) -> str:
-    return repr([(name, [_rendered(row) for row in rows]) for name, rows in related])
-
-
-@lru_cache(maxsize=256)
-def _attnames(meta: Any) -> tuple[str, ...]:
-    return tuple(f.attname for f in meta.concrete_fields if f.attname != "password")
-
-
-def _fields_of(value: Any) -> str:
-    if value is None:
-        return ""
-    meta = getattr(value, "_meta", None)
-    if meta is None:
-        return f"{type(value).__module__}.{type(value).__qualname__}:{value}"
-    own = repr([getattr(value, name, None) for name in _attnames(meta)])
-    related = _related_keys(value, _RELATED_DEPTH)
-    return f"{own}+{_rendered_related(related)}" if related else own
 
 
 @lru_cache(maxsize=4096)

@@ -62,21 +62,17 @@ class RetrieveModelMixin(mixins.RetrieveModelMixin, CacheMixin):
 
 
 class CreateModelMixin(mixins.CreateModelMixin, CacheMixin):
-    """Create a model instance, then outdate the lists it changes and cache its detail entry."""
+    """Create a model instance; what it writes is outdated as it commits."""
 
     async def acreate(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
-        response = await self.cache_write(super().acreate, request, *args, **kwargs)
-        await self.cache_write_through(response)
-        return response
+        return await self.cache_write(super().acreate, request, *args, **kwargs)
 
 
 class UpdateModelMixin(mixins.UpdateModelMixin, CacheMixin):
-    """Update a model instance, then outdate what it changes and cache its new detail entry."""
+    """Update a model instance; what it writes is outdated as it commits."""
 
     async def aupdate(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
-        response = await self.cache_write(super().aupdate, request, *args, **kwargs)
-        await self.cache_write_through(response)
-        return response
+        return await self.cache_write(super().aupdate, request, *args, **kwargs)
 
 
 class DestroyModelMixin(mixins.DestroyModelMixin, CacheMixin):
