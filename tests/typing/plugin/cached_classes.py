@@ -35,7 +35,7 @@ class PostViewSet(PostCached):
         assert_type(await self.aget_object(), Post)  # the ADRF base, with its model
         assert_type(await self.alist(request), HttpResponseBase)  # the cached mixin
         assert_type(self.cache_ttl, int | timedelta | None)
-        await self.cache_write_through(await self.acreate(request))
+        assert_type(await self.acreate(request), HttpResponseBase)
 
 
 _as_viewset: ModelViewSet[Post] = PostViewSet()
