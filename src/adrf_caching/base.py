@@ -25,6 +25,7 @@ from django.http.response import HttpResponseBase
 from django.utils.decorators import classonlymethod
 from django.utils.module_loading import import_string
 from rest_framework.response import Response
+from rest_framework.views import APIView as DRFAPIView
 
 from adrf_caching import conditional, dispatch, endpoints, events, headers, identity, keys, observe, versions
 from adrf_caching._once import OncePerKey
@@ -60,6 +61,13 @@ _clock_noted = OncePerKey()
 _CLOCK_NOTE = (
     "adrf_caching: %s.%s compared with the current time in its SQL, so its answer changes without any "
     "write; it is served uncached. Set cache_clock_ttl (seconds) to cache it for at most that long."
+)
+# A view's own finalize_response() runs after the action, on what a miss answers and on a hit's
+# stored bytes alike: what it does to a Response (an envelope around response.data, a header per
+# request) cannot be replayed on an entry, so such views answer uncached.
+_FINALIZE_NOTE = (
+    "adrf_caching: %s.%s overrides finalize_response(); its reads are served uncached (what it does to a "
+    "response cannot be replayed on a stored one). Move per-response work to middleware to cache it."
 )
 # Misses being computed in this process, by entry key and stamp: concurrent identical misses
 # wait for the first one instead of all querying the database (single-flight).
@@ -101,6 +109,7 @@ class CacheMixin(_ViewBase):
     cache_clock_ttl: ClassVar[int | timedelta] = 0
 
     _cache_config: ClassVar[ViewCacheConfig]
+    _cache_own_finalize: ClassVar[bool] = False  # the view overrides finalize_response(): never cached
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,6 +119,9 @@ class CacheMixin(_ViewBase):
             return  # a mixin of mixins: checked once it meets a view
         _require_app()
         cls._cache_config = view_cache_config(cls)
+        cls._cache_own_finalize = cls.finalize_response is not DRFAPIView.finalize_response
+        if cls._cache_own_finalize:
+            logger.warning(_FINALIZE_NOTE, cls.__module__, cls.__qualname__)
         _wrap_handlers(cls)
         # adrf's ViewSet.view_is_async walks every member of the class on every request
         # (~0.1 ms); a class's handlers do not change after its creation, so answer once.
@@ -188,6 +200,8 @@ class CacheMixin(_ViewBase):
         started = time.perf_counter() if events.enabled else 0.0
         if action not in self._cache_config.actions:
             bypass: str | None = "action"
+        elif self._cache_own_finalize:
+            bypass = "finalize"
         else:
             bypass = "disabled" if not conf.enabled else _uncacheable(self.request, conf)
         if bypass is not None:

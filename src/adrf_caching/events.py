@@ -47,6 +47,7 @@ REASONS = {
     "disabled": "ADRF_CACHING_SETTINGS['ENABLED'] is False",
     "method": "not a GET or HEAD",
     "body": "a GET or HEAD that carries a body (what the view reads of it is in no key)",
+    "finalize": "the view overrides finalize_response(), which cannot be replayed on a stored answer",
     "html": "an HTML rendering (the browsable API), or no negotiated renderer",
     "client_no_cache": "the client sent Cache-Control: no-cache (RESPECT_CLIENT_NO_CACHE)",
     "unavailable": "the cache is failing or its circuit breaker is open",
