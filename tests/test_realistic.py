@@ -230,7 +230,6 @@ def orgs(world: dict[str, Any]) -> list[Organization]:
     return [Organization.objects.create(name="Org A", slug="a"), Organization.objects.create(name="Org B", slug="b")]
 
 
-@pytest.mark.xfail(strict=True, reason="the middleware's SELECT on testapp_organization runs outside the traced miss")
 @pytest.mark.parametrize("kind", sorted(ORG_MIDDLEWARE))
 async def test_4a_middleware_org_renamed(hits, world, orgs, kind):
     with with_middleware(ORG_MIDDLEWARE[kind]):
@@ -242,10 +241,6 @@ async def test_4a_middleware_org_renamed(hits, world, orgs, kind):
         await assert_same_as_uncached(client, cached_url, plain_url, users, extra={"X-Org": "a"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the middleware reads X-Org before the miss records headers: another tenant's answer is served",
-)
 @pytest.mark.parametrize("kind", sorted(ORG_MIDDLEWARE))
 async def test_4b_middleware_other_tenant_same_user(hits, world, orgs, kind):
     with with_middleware(ORG_MIDDLEWARE[kind]):
@@ -256,10 +251,6 @@ async def test_4b_middleware_other_tenant_same_user(hits, world, orgs, kind):
         await assert_same_as_uncached(client, cached_url, plain_url, users, extra={"X-Org": "b"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the middleware reads the cookie before the miss records cookies: one currency served to all",
-)
 async def test_4c_middleware_reads_a_cookie(hits, world):
     with with_middleware("tests.testapp.realistic_views.CurrencyMiddleware"):
         client = AsyncClient()
@@ -342,10 +333,6 @@ async def test_7a_remote_addr_path_username_and_claims(hits, world, client):
     await same_as(client, "/c/rt-request-facts/?x=2", "/u/rt-request-facts/?x=2", auth(world["bob"]), "bob ?x=2")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the key has the route's kwargs, not the path: a catch-all re_path serves one page for every path",
-)
 async def test_7b_catch_all_route_reads_request_path(hits, world, client):
     users = readers(world)
     await prime(client, "/c/rt-catch-all/blog/post-1", users)
@@ -372,10 +359,6 @@ async def test_8a_initial_loads_the_team(hits, world, client):
     await assert_same_as_uncached(client, cached_url, plain_url, users)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the header is read in initial(), before headers are recorded: another tenant's tickets are served",
-)
 async def test_8b_initial_reads_the_tenant_header(hits, world, client):
     cached_url, plain_url = twin("rt-tenant-initial")
     users = readers(world)

@@ -163,7 +163,8 @@ class CacheMixin(_ViewBase):
     ) -> _Plan:
         """Key and versions of this request's entry, from what its endpoint learned so far.
 
-        Raises ``DisallowedHost`` for a host Django refuses (the view then answers uncached)."""
+        Raises ``DisallowedHost`` for a host Django refuses, ``endpoints.Unkeyable`` for a request part
+        that cannot be described (the view then answers uncached)."""
         request = self.request
         segment = self.cache_segment()
         builder = self.cache_key_builder or _key_builder(conf.key_builder)
@@ -210,8 +211,8 @@ class CacheMixin(_ViewBase):
             return await handler(*args, **kwargs)
         try:
             plan = self._cache_plan(conf, action, self.kwargs, keys.query_of(self.request))
-        except DisallowedHost:
-            return await handler(*args, **kwargs)  # the view decides what a refused host gets
+        except (DisallowedHost, endpoints.Unkeyable):  # the view decides what a refused host gets
+            return await handler(*args, **kwargs)
         if plan.known.tables & observe.uncommitted_tables():
             return await handler(*args, **kwargs)  # this transaction's own writes: not in the cache
         store = get_store()
@@ -286,16 +287,11 @@ class CacheMixin(_ViewBase):
             recorder.vary(response)
             await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
             entry = self.cache_entry(response, stamp, plan.entry_key)
-        tables, unresolved = frozenset(trace.tables), trace.unresolved
+        shown, unresolved = observed.learned(frozenset(trace.tables)), trace.unresolved
         initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
         if initial_reads is not None:
-            seen, authenticating = initial_reads
-            request = self.request
-            session = getattr(request._request, "session", None)
-            user = identity.unwrapped(request.user)
-            tables |= observe.beside_identity(seen, authenticating, user, request.auth, session)
-            unresolved = unresolved or seen.unresolved or authenticating.unresolved
-        shown = observed.learned(tables)
+            shown = shown.union(initial_reads.learned(self.request))
+            unresolved = unresolved or initial_reads.unresolved
         endpoints.learn(plan.endpoint, plan.action, shown)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.

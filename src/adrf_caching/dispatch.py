@@ -35,8 +35,9 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import ForcedAuthentication, wrap_attributeerrors
 from rest_framework.views import APIView as DRFAPIView
 
-from adrf_caching import observe
+from adrf_caching import endpoints, observe
 from adrf_caching.conf import caching_settings
+from adrf_caching.initial_reads import InitialReads
 from adrf_caching.keys import query_of
 from adrf_caching.options import drf_action_name
 
@@ -306,15 +307,14 @@ def _negotiate(view: Any, request: Any) -> tuple[Any, str]:
     return renderer, media_type
 
 
-async def initial(
-    view: Any, plan: LoopPlan, identity: observe.Trace, request: Any, *args: Any, **kwargs: Any
-) -> None:
-    """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop; the SQL of
-    authentication (a part marked safe that turned out to query) is traced into ``identity``."""
-    view.format_kwarg = view.get_format_suffix(**kwargs)
-    request.accepted_renderer, request.accepted_media_type = _negotiate(view, request)
-    request.version, request.versioning_scheme = view.determine_version(request, *args, **kwargs)
-    with observe.tracing(identity):
+async def initial(view: Any, plan: LoopPlan, reads: InitialReads, request: Any, *args: Any, **kwargs: Any) -> None:
+    """DRF's ``initial()`` with adrf's permission and throttle order, on the event loop; what each part
+    reads is observed as ``reads`` says."""
+    with reads.verdict():
+        view.format_kwarg = view.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = _negotiate(view, request)
+        request.version, request.versioning_scheme = view.determine_version(request, *args, **kwargs)
+    with reads.authentication():
         await _authenticate(request)
 
     if plan.permissions:  # adrf: the async permissions first (gathered), then the sync ones in order
@@ -328,29 +328,42 @@ async def initial(
                 )
 
     if plan.throttles:  # adrf: the sync throttles first, then the async ones; each counts once
-        sync_throttles, async_throttles = _split(plan.throttles, "allow_request")
-        durations = []
-        for throttle in sync_throttles:
-            if not await _call(throttle, throttle.allow_request, request, view):
-                durations.append(throttle.wait())
-        durations.extend(await view.check_async_throttles(request, async_throttles))
+        with reads.verdict():
+            sync_throttles, async_throttles = _split(plan.throttles, "allow_request")
+            durations = []
+            for throttle in sync_throttles:
+                if not await _call(throttle, throttle.allow_request, request, view):
+                    durations.append(throttle.wait())
+            durations.extend(await view.check_async_throttles(request, async_throttles))
         if durations:
             view.throttled(request, max((d for d in durations if d is not None), default=None))
 
 
-def _hop_initial(view: Any, identity: observe.Trace, request: Any, *args: Any, **kwargs: Any) -> None:
-    """adrf's ``initial()``, in its thread, with authentication's SQL traced into ``identity``."""
-    authenticate = request._authenticate
+# The steps of DRF's initial() whose reads are not the answer's (InitialReads.verdict).
+_VERDICTS = ("perform_content_negotiation", "determine_version", "check_throttles")
 
-    def authenticate_apart() -> None:
-        with observe.tracing(identity):
-            authenticate()
 
-    request._authenticate = authenticate_apart  # what DRF's ``request.user`` calls, for this request
+def _hop_initial(view: Any, reads: InitialReads, request: Any, *args: Any, **kwargs: Any) -> None:
+    """adrf's ``initial()`` (or the view's own), in its thread, each step observed as ``reads`` says."""
+
+    def apart(function: Callable[..., Any], context: Callable[[], Any]) -> Callable[..., Any]:
+        def observed(*args: Any, **kwargs: Any) -> Any:
+            with context():
+                return function(*args, **kwargs)
+
+        return observed
+
+    # Instance attributes, for this request only: what DRF's initial() and ``request.user`` call.
+    request._authenticate = apart(request._authenticate, reads.authentication)
+    for name in _VERDICTS:
+        setattr(view, name, apart(getattr(view, name), reads.verdict))
     try:
-        view.initial(request, *args, **kwargs)
+        with reads.reading():
+            view.initial(request, *args, **kwargs)
     finally:
         del request._authenticate
+        for name in _VERDICTS:
+            delattr(view, name)
 
 
 async def async_dispatch(
@@ -361,11 +374,10 @@ async def async_dispatch(
     ``inherited`` is the next ``async_dispatch`` in the view's MRO: when it is not adrf's own (another
     mixin overrides it), it runs instead, unchanged."""
     if getattr(inherited, "__func__", None) is not AdrfAPIView.async_dispatch:
-        # Its initial() cannot be told from its authentication: everything it reads besides the
-        # cached read counts, as authentication's reads do (observe.beside_identity).
-        seen = observe.Trace()
-        view._cache_initial_reads = (observe.Trace(), seen)
-        with observe.tracing(seen):
+        # Its initial() cannot be told from its authentication: everything its dispatch reads besides
+        # the cached read counts, as authentication's reads do (observe.beside_identity).
+        reads = view._cache_initial_reads = InitialReads()
+        with observe.tracing(reads.authenticating):
             return await inherited(request, *args, **kwargs)  # type: ignore[no-any-return]
     view.args = args
     view.kwargs = kwargs
@@ -375,14 +387,16 @@ async def async_dispatch(
     try:
         plan = loop_plan(view, drf_request)
         # What initial() reads (a permission may load a row the answer then shows) is part of what a
-        # miss depends on: traced here, apart from authentication's own reads (observe.beside_identity).
-        seen, identity = observe.Trace(), observe.Trace()
-        view._cache_initial_reads = (seen, identity)
-        with observe.tracing(seen):
-            if plan is None:
-                await sync_to_async(_hop_initial)(view, identity, drf_request, *args, **kwargs)
-            else:
-                await initial(view, plan, identity, drf_request, *args, **kwargs)
+        # miss depends on (initial_reads.py); request parts only where something may read them.
+        recorder = None
+        if _is_cached_read(view, drf_request) and (plan is None or not _stock_permissions(plan)):
+            recorder = endpoints.observe_request(request)
+        reads = view._cache_initial_reads = InitialReads(recorder=recorder)
+        if plan is None:
+            await sync_to_async(_hop_initial)(view, reads, drf_request, *args, **kwargs)
+        else:
+            with reads.reading():
+                await initial(view, plan, reads, drf_request, *args, **kwargs)
         method = drf_request.method.lower()
         if method in view.http_method_names:
             handler = getattr(view, method, view.http_method_not_allowed)
@@ -396,3 +410,8 @@ async def async_dispatch(
         response = view.handle_exception(exc)
     view.response = view.finalize_response(drf_request, response, *args, **kwargs)
     return view.response  # type: ignore[no-any-return]
+
+
+def _stock_permissions(plan: LoopPlan) -> bool:
+    """DRF's own permission classes read the user, nothing the answer could take from them."""
+    return all(type(permission) in _SAFE_PERMISSIONS for permission in plan.permissions)

@@ -12,17 +12,19 @@ request cannot freeze an empty one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.http.request import HttpHeaders
 from django.utils.cache import cc_delim_re  # type: ignore[attr-defined]
 
+from adrf_caching import identity
 from adrf_caching.keys import md5_hex
 
-__all__ = ["Learned", "Observed", "learned", "observe_request", "request_parts"]
+__all__ = ["Learned", "Observed", "Unkeyable", "learned", "observe_request", "request_parts"]
 
 _RECORDED = ("META", "headers", "COOKIES")
 
@@ -37,6 +39,7 @@ class Learned:
     meta: frozenset[str] = frozenset()  # request.META keys (headers) that answers read or vary on
     cookies: frozenset[str] = frozenset()
     session: bool = False
+    attributes: frozenset[str] = frozenset()  # request attributes a middleware set (request.org), the path
 
     def covers(self, other: Learned) -> bool:
         return (
@@ -44,6 +47,7 @@ class Learned:
             and other.meta <= self.meta
             and other.cookies <= self.cookies
             and (self.session or not other.session)
+            and other.attributes <= self.attributes
         )
 
     def union(self, other: Learned) -> Learned:
@@ -52,6 +56,7 @@ class Learned:
             self.meta | other.meta,
             self.cookies | other.cookies,
             self.session or other.session,
+            self.attributes | other.attributes,
         )
 
 
@@ -78,11 +83,21 @@ def forget() -> None:
     _learned.clear()
 
 
+class Unkeyable(Exception):
+    """A request part the answer depends on has no stable description (it cannot be loaded on the
+    event loop, say): the request is answered uncached."""
+
+
+_ABSENT = "<absent>"
+
+
 def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
     """The values of the request parts ``known`` says answers depend on, for the key."""
-    if not (known.meta or known.cookies or known.session):
+    if not (known.meta or known.cookies or known.session or known.attributes):
         return ()
     parts: list[object] = []
+    if known.attributes:
+        parts.append(tuple((name, _described(request, name)) for name in sorted(known.attributes)))
     if known.meta:
         meta = request.META
         parts.append(tuple((name, meta.get(name)) for name in sorted(known.meta)))
@@ -92,6 +107,17 @@ def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
     if known.session:
         parts.append(getattr(getattr(request, "session", None), "session_key", None))
     return tuple(parts)
+
+
+def _described(request: HttpRequest, name: str) -> str:
+    try:
+        value = getattr(request, name)
+    except AttributeError:
+        return _ABSENT
+    try:
+        return identity.describe(value)
+    except Exception as exc:  # a lazy object that queries, on the event loop
+        raise Unkeyable(name) from exc
 
 
 def session_contents(request: HttpRequest) -> str:
@@ -114,9 +140,10 @@ class Observed:
     cookies: set[str] = field(default_factory=set)
     session: bool = False
     never_store: bool = False  # ``Vary: *``
+    attributes: set[str] = field(default_factory=set)
 
     def learned(self, tables: frozenset[str]) -> Learned:
-        return Learned(tables, frozenset(self.meta), frozenset(self.cookies), self.session)
+        return Learned(tables, frozenset(self.meta), frozenset(self.cookies), self.session, frozenset(self.attributes))
 
 
 class _RecordingDict(dict[str, Any]):
@@ -164,39 +191,111 @@ class _RecordingHeaders(HttpHeaders):
         return iter(names)
 
 
+# Attributes of a Django request that the key or the stamp already covers, or that are the
+# request's own machinery (and every ``_private`` one: DRF's ``Request`` looks its own up there):
+# reads of any other attribute (one a middleware set, ``request.org``; the path, which a catch-all
+# route does not capture) make the key carry its value.
+_COVERED_ATTRIBUTES = frozenset(
+    {
+        "META", "COOKIES", "GET", "headers", "session", "user", "auser", "_cached_user", "LANGUAGE_CODE",
+        "resolver_match", "method", "scheme", "content_type", "content_params", "encoding", "_encoding",
+        "upload_handlers", "_upload_handlers", "_stream", "_read_started", "_post_parse_error", "script_name",
+        "environ", "scope", "urlconf", "_body", "_post", "_files", "POST", "FILES", "csrf_processing_done",
+        "_current_scheme_host", "_adrf_caching_watch", "auth", "_dont_enforce_csrf_checks", "csrf_cookie_needs_reset",
+    }
+)
+_PATHS = frozenset({"path", "path_info"})
+_recording_classes: dict[type, type] = {}
+
+
+def _recording_class(cls: type) -> type:
+    """``cls`` with attribute reads noted in the instance's ``_adrf_caching_watch`` (watched names, seen)."""
+    found = _recording_classes.get(cls)
+    if found is None:
+        read = cast("Callable[[Any, str], Any]", cls.__getattribute__)
+
+        def __getattribute__(self: Any, name: str) -> Any:
+            try:
+                value = read(self, name)
+            except AttributeError:
+                if name[0] != "_" and name not in _COVERED_ATTRIBUTES:
+                    read(self, "_adrf_caching_watch")[1].add(name)  # an absent attribute is an answer too
+                raise
+            watch = read(self, "__dict__").get("_adrf_caching_watch")
+            if watch is not None and name in watch[0]:
+                watch[1].add(name)
+            return value
+
+        found = _recording_classes[cls] = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__})
+    return found
+
+
 class observe_request:
-    """While a miss runs: record the headers, cookies and session it reads, then restore the request."""
+    """While a miss (or ``initial()``) runs: record the headers, cookies, session and request attributes
+    it reads, then restore the request."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self.observed = Observed()
+        self._accessed_while_paused = False
 
     def __enter__(self) -> Observed:
-        request, observed = self.request, self.observed
+        request = self.request
         self._saved = {name: request.__dict__[name] for name in _RECORDED if name in request.__dict__}
+        self._class = type(request)
+        session = getattr(request, "session", None)
+        self._session_was_accessed = getattr(session, "accessed", False)
+        if session is not None:
+            session.accessed = False
+        self._install()
+        return self.observed
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._uninstall()
+        session = getattr(self.request, "session", None)
+        if session is not None:
+            self.observed.session = bool(session.accessed)
+            session.accessed = self.observed.session or self._session_was_accessed or self._accessed_while_paused
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Reads made meanwhile are not recorded: authentication's and throttles' (the identity and
+        their own verdict on every hit cover them), negotiation's and versioning's (their results are
+        in every key)."""
+        self._uninstall()
+        session = getattr(self.request, "session", None)
+        accessed = getattr(session, "accessed", False)
+        try:
+            yield
+        finally:
+            if session is not None:
+                self._accessed_while_paused |= bool(session.accessed)
+                session.accessed = accessed
+            self._install()
+
+    def _install(self) -> None:
+        request, observed = self.request, self.observed
         cookies = request.COOKIES  # parsed now, outside the recording: each cookie is noted by name
         _ = request.GET  # parsed now too: the query is in every key; a raw read of QUERY_STRING is noted
         headers = request.headers
         request.META = _RecordingDict(request.META, observed.meta)
         request.COOKIES = _RecordingDict(cookies, observed.cookies)
         request.__dict__["headers"] = _RecordingHeaders(headers, observed.meta)
-        session = getattr(request, "session", None)
-        self._session_was_accessed = getattr(session, "accessed", False)
-        if session is not None:
-            session.accessed = False
-        return observed
+        watched = {name for name in request.__dict__ if name[0] != "_"} - _COVERED_ATTRIBUTES | _PATHS
+        request.__dict__["_adrf_caching_watch"] = (watched, observed.attributes)
+        request.__class__ = _recording_class(self._class)
 
-    def __exit__(self, *exc_info: object) -> None:
-        request, observed = self.request, self.observed
-        for name in _RECORDED:
+    def _uninstall(self) -> None:
+        request = self.request
+        request.__class__ = self._class
+        del request.__dict__["_adrf_caching_watch"]
+        for name in _RECORDED:  # the originals, with what code wrote into the copies meanwhile
+            recording = request.__dict__.pop(name, None)
+            original = self._saved.get(name)
+            if isinstance(recording, dict) and isinstance(original, dict):
+                original.update(dict.items(recording))  # dict's own items(): not a read to record
             if name in self._saved:
-                request.__dict__[name] = self._saved[name]
-            else:
-                request.__dict__.pop(name, None)
-        session = getattr(request, "session", None)
-        if session is not None:
-            observed.session = bool(session.accessed)
-            session.accessed = observed.session or self._session_was_accessed
+                request.__dict__[name] = original
 
     def vary(self, response: Any) -> None:
         """Headers the response names in ``Vary`` select it too."""

@@ -32,7 +32,7 @@ from django.utils.functional import LazyObject, empty
 from adrf_caching.clock import WINDOW
 from adrf_caching.keys import md5_hex
 
-__all__ = ["fingerprint", "rendered", "unwrapped"]
+__all__ = ["describe", "fingerprint", "rendered", "unwrapped"]
 
 # How far related rows and attributes are followed (user -> profile -> organisation).
 DEPTH = 2
@@ -55,6 +55,11 @@ def fingerprint(user: Any, auth: Any) -> str:
         return _digest(user_key, auth_key)
     except TypeError:  # an unhashable value somewhere (a list in a JSONField): not memoised
         return _digest.__wrapped__(user_key, auth_key)
+
+
+def describe(value: Any) -> str:
+    """``value`` as data, the same text in every process: a request attribute a middleware set."""
+    return rendered(_key(value, DEPTH))
 
 
 @lru_cache(maxsize=16384)
