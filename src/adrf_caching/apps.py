@@ -4,6 +4,12 @@ from django.apps import AppConfig
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from adrf_caching.observe import watch_the_clock
+
+# Before any models module is imported: ``from django.utils.timezone import now`` there binds the
+# watched function (the app registry imports every app config before the first models module).
+watch_the_clock()
+
 
 class AdrfCachingConfig(AppConfig):
     name = "adrf_caching"

@@ -10,6 +10,7 @@ the version of each table it wrote once the transaction commits, or at once unde
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -225,6 +226,29 @@ def _session_model(session: Any) -> Any:
     return get_model_class() if get_model_class is not None else None
 
 
+def watch_the_clock() -> None:
+    """Make Django's ``timezone.now()`` mark the traced miss that calls it as reading the clock (so do
+    ``localtime()`` and ``localdate()`` without a value, which call it): a serializer's ``is_live =
+    publish_at <= timezone.now()`` changes its answer with no write. Called as the app is imported,
+    before models modules bind ``from django.utils.timezone import now``. ``datetime.now()`` and
+    ``time.time()`` are not seen (README, "Limits")."""
+    from django.utils import timezone
+
+    original = timezone.now
+    if getattr(original, "_adrf_caching_watched", False):
+        return
+
+    @functools.wraps(original)
+    def now() -> Any:
+        trace = _trace.get()
+        if trace is not None:
+            trace.clock = True
+        return original()
+
+    now._adrf_caching_watched = True  # type: ignore[attr-defined]
+    timezone.now = now
+
+
 # -- observing writes ----------------------------------------------------------------------
 
 # Called with the written tables after the write is durable: bump their versions.
@@ -339,6 +363,7 @@ def _connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: 
 
 def install() -> None:
     """Observe every connection of this process: those open now and every one opened later."""
+    watch_the_clock()
     connection_created.connect(_connection_created, dispatch_uid="adrf_caching.observe")
     for connection in connections.all(initialized_only=True):
         _install_on(connection)
