@@ -23,6 +23,7 @@ from django.core.cache import caches
 from django.test import AsyncClient, override_settings
 from django.utils import timezone
 
+from adrf_caching import events
 from tests.conftest import auth
 from tests.testapp import realistic_views
 from tests.testapp.models import (
@@ -303,11 +304,21 @@ async def test_6b_view_count_as_a_side_effect(hits, world, client):
     """The answer does not show the count; a hit would skip the UPDATE: the counter must count every GET."""
     await PageCounter.objects.acreate(name="posts")
     cached_url, _ = twin("rt-counted-posts")
-    for user in readers(world):
-        for _ in range(3):
-            await client.get(cached_url, headers=headers_of(user))
+    stored: list[Any] = []
+
+    def note(sender: object, **data: object) -> None:
+        stored.append(data)
+
+    events.stored.connect(note, weak=False)
+    try:
+        for user in readers(world):
+            for _ in range(3):
+                await client.get(cached_url, headers=headers_of(user))
+    finally:
+        events.stored.disconnect(note)
     counter = await PageCounter.objects.aget(name="posts")
     assert counter.hits == 9
+    assert stored == []  # a miss that wrote is not stored: a hit would skip the write
 
 
 # -- 7. request facts ----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import AsyncClient, override_settings
 
+from adrf_caching import events
 from tests.conftest import auth
 from tests.testapp.models import Post, Tag, Ticket
 from tests.testapp.observed_views import VaryStar
@@ -233,3 +234,22 @@ async def test_a_get_with_a_body_answers_from_that_body(hits, world):
                 assert answers[0][1]["titles"] and all(query in title for title in answers[0][1]["titles"])
     hit = await client.get("/c/search-body/", headers=headers_of(None))
     assert hit.get(HIT_HEADER) == "hit"  # and the bodiless entry is still served to bodiless GETs
+
+
+async def test_a_get_that_changes_the_session_is_never_served_from_the_cache(hits, transactional_db):
+    """A hit would skip the view and so the session change (a "recently viewed" list): not stored."""
+    await Tag.objects.acreate(name="red")
+    visitor, stored = AsyncClient(), []
+
+    def note(sender: object, **data: object) -> None:
+        stored.append(data)
+
+    events.stored.connect(note, weak=False)
+    try:
+        for _ in range(4):
+            response = await visitor.get("/c/recently-viewed/")
+            assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
+    finally:
+        events.stored.disconnect(note)
+    assert await (await visitor.asession()).aget("seen") == 4
+    assert stored == []  # not even stored to be outdated: its answer cannot stand for a GET's side effect

@@ -295,7 +295,7 @@ class CacheMixin(_ViewBase):
         endpoints.learn(plan.endpoint, plan.action, shown)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
-        if not plan.known.covers(shown) or trace.in_transaction or unresolved or observed.never_store:
+        if not plan.known.covers(shown) or trace.in_transaction or trace.wrote or unresolved or observed.never_store:
             return response, None, 0
         ttl = plan.ttl
         if trace.clock:  # it compared with the current time: the answer changes with no write

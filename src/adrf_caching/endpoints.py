@@ -139,7 +139,7 @@ class Observed:
     meta: set[str] = field(default_factory=set)
     cookies: set[str] = field(default_factory=set)
     session: bool = False
-    never_store: bool = False  # ``Vary: *``
+    never_store: bool = False  # ``Vary: *``, or the session was changed (a hit would skip the change)
     attributes: set[str] = field(default_factory=set)
 
     def learned(self, tables: frozenset[str]) -> Learned:
@@ -245,6 +245,7 @@ class observe_request:
         self._class = type(request)
         session = getattr(request, "session", None)
         self._session_was_accessed = getattr(session, "accessed", False)
+        self._session_was_modified = getattr(session, "modified", False)
         if session is not None:
             session.accessed = False
         self._install()
@@ -256,6 +257,8 @@ class observe_request:
         if session is not None:
             self.observed.session = bool(session.accessed)
             session.accessed = self.observed.session or self._session_was_accessed or self._accessed_while_paused
+            if session.modified and not self._session_was_modified:
+                self.observed.never_store = True  # "recently viewed" kept in the session: a hit would skip it
 
     @contextmanager
     def paused(self) -> Iterator[None]:

@@ -173,6 +173,7 @@ class Trace:
     in_transaction: bool = False  # some statement ran inside an atomic block: never store
     clock: bool = False  # some statement compared with the current time: the answer changes by itself
     unresolved: bool = False  # the database could not say what a relation read is built on: never store
+    wrote: bool = False  # a write statement ran (a view counter): a hit would skip it, never store
 
 
 _trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None)
@@ -287,6 +288,8 @@ def _observer(
             else:
                 trace.tables |= beneath
         return result
+    if trace is not None:
+        trace.wrote = True
     written = info.written | (_beneath(connection, info.written) or frozenset())  # through an updatable view
     _notify(_before_write, written)
     result = execute(sql, params, many, context)

@@ -581,6 +581,21 @@ class MyGroups(APIView):
 CachedMyGroups = cached(MyGroups)
 
 
+class RecentlyViewed(APIView):
+    """Keeps what the visitor looked at in the session: a side effect every GET must have."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        tags = [tag.name async for tag in Tag.objects.order_by("id")]
+        seen = await request.session.aget("seen", 0)
+        await request.session.aset("seen", seen + 1)
+        return Response({"tags": tags})
+
+
+CachedRecentlyViewed = cached(RecentlyViewed)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -616,4 +631,5 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "own-dispatch-team-page": (CachedOwnDispatchTeamPage, OwnDispatchTeamPage),
     "my-abilities": (CachedMyAbilities, MyAbilities),
     "my-groups": (CachedMyGroups, MyGroups),
+    "recently-viewed": (CachedRecentlyViewed, RecentlyViewed),
 }
