@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -260,21 +259,20 @@ class observe_request:
             if session.modified and not self._session_was_modified:
                 self.observed.never_store = True  # "recently viewed" kept in the session: a hit would skip it
 
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        """Reads made meanwhile are not recorded: authentication's and throttles' (the identity and
-        their own verdict on every hit cover them), negotiation's and versioning's (their results are
-        in every key)."""
+    def pause(self) -> None:
+        """Reads made until ``resume()`` are not recorded: authentication's and throttles' (the identity
+        and their own verdict on every hit cover them), negotiation's and versioning's (their results
+        are in every key)."""
         self._uninstall()
         session = getattr(self.request, "session", None)
-        accessed = getattr(session, "accessed", False)
-        try:
-            yield
-        finally:
-            if session is not None:
-                self._accessed_while_paused |= bool(session.accessed)
-                session.accessed = accessed
-            self._install()
+        self._accessed_before_pause = getattr(session, "accessed", False)
+
+    def resume(self) -> None:
+        session = getattr(self.request, "session", None)
+        if session is not None:
+            self._accessed_while_paused |= bool(session.accessed)
+            session.accessed = self._accessed_before_pause
+        self._install()
 
     def _install(self) -> None:
         request, observed = self.request, self.observed

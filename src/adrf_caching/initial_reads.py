@@ -7,12 +7,12 @@ Authentication's SQL is traced apart: ``observe.beside_identity`` keeps what the
 does not cover. What authentication, throttles, content negotiation and versioning read of the request
 is not recorded (the identity, their verdict on every hit, the media type and the version in every key
 cover it), nor is a throttle's SQL (a database-backed throttle writes on every request).
+
+Every cached GET runs through here, hits included: the contexts are plain classes, not generators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,37 +21,48 @@ from adrf_caching import endpoints, identity, observe
 __all__ = ["InitialReads"]
 
 
+class _Observing:
+    """Trace SQL into ``trace``; record request parts with ``recorder`` (``paused``: record nothing)."""
+
+    __slots__ = ("_paused", "_recorder", "_trace", "_traced")
+
+    def __init__(self, trace: observe.Trace, recorder: endpoints.observe_request | None, paused: bool) -> None:
+        self._trace, self._recorder, self._paused = trace, recorder, paused
+
+    def __enter__(self) -> None:
+        self._traced = observe.tracing(self._trace)
+        self._traced.__enter__()
+        if self._recorder is not None:
+            if self._paused:
+                self._recorder.pause()
+            else:
+                self._recorder.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._recorder is not None:
+            if self._paused:
+                self._recorder.resume()
+            else:
+                self._recorder.__exit__(*exc_info)
+        self._traced.__exit__(*exc_info)
+
+
 @dataclass
 class InitialReads:
     seen: observe.Trace = field(default_factory=observe.Trace)  # permissions and the rest
     authenticating: observe.Trace = field(default_factory=observe.Trace)
     recorder: endpoints.observe_request | None = None  # None: request parts not recorded
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self) -> _Observing:
         """Around the whole of ``initial()``."""
-        with ExitStack() as stack:
-            stack.enter_context(observe.tracing(self.seen))
-            if self.recorder is not None:
-                stack.enter_context(self.recorder)
-            yield
+        return _Observing(self.seen, self.recorder, paused=False)
 
-    @contextmanager
-    def authentication(self) -> Iterator[None]:
-        with ExitStack() as stack:
-            stack.enter_context(observe.tracing(self.authenticating))
-            if self.recorder is not None:
-                stack.enter_context(self.recorder.paused())
-            yield
+    def authentication(self) -> _Observing:
+        return _Observing(self.authenticating, self.recorder, paused=True)
 
-    @contextmanager
-    def verdict(self) -> Iterator[None]:
+    def verdict(self) -> _Observing:
         """Throttles, content negotiation, versioning: nothing they read is the answer's."""
-        with ExitStack() as stack:
-            stack.enter_context(observe.tracing())
-            if self.recorder is not None:
-                stack.enter_context(self.recorder.paused())
-            yield
+        return _Observing(observe.Trace(), self.recorder, paused=True)
 
     @property
     def unresolved(self) -> bool:

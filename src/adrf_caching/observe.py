@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -179,16 +178,22 @@ class Trace:
 _trace: ContextVar[Trace | None] = ContextVar("adrf_caching_trace", default=None)
 
 
-@contextmanager
-def tracing(trace: Trace | None = None) -> Iterator[Trace]:
+class tracing:
     """Record every table read by SQL run in this context (and the threads it hops to) in ``trace``
-    (a new one by default). A nested ``tracing()`` records apart: the outer trace sees none of it."""
-    trace = Trace() if trace is None else trace
-    token = _trace.set(trace)
-    try:
-        yield trace
-    finally:
-        _trace.reset(token)
+    (a new one by default). A nested ``tracing()`` records apart: the outer trace sees none of it.
+    A plain class: every cached GET enters a few."""
+
+    __slots__ = ("_token", "trace")
+
+    def __init__(self, trace: Trace | None = None) -> None:
+        self.trace = Trace() if trace is None else trace
+
+    def __enter__(self) -> Trace:
+        self._token = _trace.set(self.trace)
+        return self.trace
+
+    def __exit__(self, *exc_info: object) -> None:
+        _trace.reset(self._token)
 
 
 def beside_identity(initial: Trace, identity: Trace, user: Any, auth: Any, session: Any) -> frozenset[str]:
