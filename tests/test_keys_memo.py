@@ -107,3 +107,13 @@ def test_query_parameters_of_a_hit_are_parsed_once_per_query_string_as_django_pa
     other.GET = other.GET.copy()
     other.GET["a"] = "changed by a middleware"
     assert keys.query_of(other)["a"] == "changed by a middleware"
+
+
+def test_rows_loaded_with_the_user_count():
+    """select_related / a foreign key already read: a view may render them with no query of its own."""
+    plain = identity.fingerprint(user(), None)
+    with_manager, renamed_manager = user(), user()
+    with_manager._state.fields_cache["manager"] = user(first_name="Ann")
+    renamed_manager._state.fields_cache["manager"] = user(first_name="Anne")
+    assert identity.fingerprint(with_manager, None) != plain
+    assert identity.fingerprint(with_manager, None) != identity.fingerprint(renamed_manager, None)

@@ -59,6 +59,8 @@ def fingerprint(user: Any, auth: Any) -> str:
 
 def describe(value: Any) -> str:
     """``value`` as data, the same text in every process: a request attribute a middleware set."""
+    if type(value) is str:  # the path, on every hit of an endpoint that reads it
+        return f"(builtins.str,{value!r})"
     return rendered(_key(value, DEPTH))
 
 
@@ -98,8 +100,12 @@ def _model_key(instance: Any, depth: int) -> tuple[Any, ...]:
     if float in kinds or Decimal in kinds:
         values = tuple(repr(v) if isinstance(v, (float, Decimal)) else v for v in values)
     extra: tuple[Any, ...] = ()
-    if depth > 0:
-        extra = (*_related(instance, depth), *_attributes(instance.__dict__, _not_fields(meta), depth))
+    attributes = instance.__dict__
+    state = attributes.get("_state")
+    # The usual row holds its fields and nothing else: no attribute set on it, no related row cached.
+    plain = attributes.keys() <= _plain(meta) and not (state is not None and state.__dict__.get("fields_cache"))
+    if depth > 0 and not plain:
+        extra = (*_related(instance, depth), *_attributes(attributes, _not_fields(meta), depth))
     return ("model", type(instance), kinds, values, extra)
 
 
@@ -192,6 +198,12 @@ def _values_of(meta: Any) -> Callable[[Any], tuple[Any, ...]]:
     if len(names) == 1:
         return lambda instance: (getattr(instance, names[0]),)
     return attrgetter(*names)
+
+
+@lru_cache(maxsize=256)
+def _plain(meta: Any) -> frozenset[str]:
+    """What a freshly loaded row holds: its fields and ``_state`` (a related row or a prefetch adds to it)."""
+    return frozenset({"_state", *(f.attname for f in meta.concrete_fields)})
 
 
 @lru_cache(maxsize=256)
