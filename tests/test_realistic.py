@@ -37,7 +37,7 @@ from tests.testapp.models import (
     Team,
     Ticket,
 )
-from tests.twins import HIT_HEADER, _body, headers_of, prime, readers, who
+from tests.twins import HIT_HEADER, _body, assert_same_as_uncached, headers_of, prime, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -63,23 +63,6 @@ async def same_as(client: AsyncClient, cached_url: str, uncached_url: str, heade
     expected = (plain.status_code, _body(plain, cached_url, uncached_url))
     assert got == expected, f"{cached_url} as {label} ({cached.get(HIT_HEADER)}): cached {got} != uncached {expected}"
     return got[1]
-
-
-async def assert_same_as_uncached(
-    client: AsyncClient, cached_url: str, uncached_url: str, users: Any, extra: dict[str, str] | None = None
-) -> list[Any]:
-    """tests.twins.assert_same_as_uncached, with both bodies in the failure message."""
-    bodies = []
-    for user in users:
-        cached = await client.get(cached_url, headers=headers_of(user, extra))
-        plain = await client.get(uncached_url, headers=headers_of(user, extra))
-        expected = (plain.status_code, _body(plain, cached_url, uncached_url))
-        got = (cached.status_code, _body(cached, cached_url, uncached_url))
-        assert got == expected, (
-            f"{cached_url} as {who(user)} ({cached.get(HIT_HEADER)}): cached {got} != uncached {expected}"
-        )
-        bodies.append(got[1])
-    return bodies
 
 
 def twin(name: str, suffix: str = "") -> tuple[str, str]:

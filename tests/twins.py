@@ -66,7 +66,9 @@ async def assert_same_as_uncached(
         plain = await client.get(uncached_url, headers=headers_of(user, extra))
         expected = (plain.status_code, _body(plain, cached_url, uncached_url))
         got = (cached.status_code, _body(cached, cached_url, uncached_url))
-        assert got == expected, (cached_url, who(user), cached.get(HIT_HEADER))
+        assert got == expected, (
+            f"{cached_url} as {who(user)} ({cached.get(HIT_HEADER)}): cached {got} != uncached {expected}"
+        )
         bodies.append(got[1])
     return bodies
 
