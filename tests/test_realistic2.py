@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from tests.test_realistic import assert_same_as_uncached, prime_as, same_as, twi
 from tests.test_stack import AUTHENTICATION, STARTPROJECT_MIDDLEWARE
 from tests.testapp import realistic2_views
 from tests.testapp.models import Announcement, Author, Organization, Post, Review, Tag
-from tests.twins import HIT_HEADER, _body, headers_of, prime, readers, who
+from tests.twins import headers_of, prime, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -134,9 +133,7 @@ def w_raw_schema_qualified(world: dict[str, Any]) -> None:
     schema = "public" if ON_POSTGRES else "main"
     with connection.cursor() as cursor:
         cursor.execute(f'UPDATE "{schema}"."testapp_tag" SET "name" = %s WHERE "name" = %s', ["crimson", "red"])
-        cursor.execute(
-            "-- fix typo (ticket 123)\nupdate testapp_author set name = %s where name = %s", ["Anne", "Ann"]
-        )
+        cursor.execute("-- fix typo (ticket 123)\nupdate testapp_author set name = %s where name = %s", ["Anne", "Ann"])
 
 
 def w_savepoint_rolled_back(world: dict[str, Any]) -> None:
@@ -175,9 +172,9 @@ def w_psycopg_composed(world: dict[str, Any]) -> None:
 
 
 def w_postgres_copy(world: dict[str, Any]) -> None:
-    with connection.cursor() as cursor:  # django-postgres-copy's from_csv(), in short
-        with cursor.copy("COPY testapp_tag (name) FROM STDIN") as copy:
-            copy.write_row(["imported"])
+    # django-postgres-copy's from_csv(), in short
+    with connection.cursor() as cursor, cursor.copy("COPY testapp_tag (name) FROM STDIN") as copy:
+        copy.write_row(["imported"])
 
 
 WRITES: dict[str, Any] = {
@@ -493,4 +490,17 @@ async def test_e_localdate_filter_and_today_parameter(hits, world, client):
     await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
 
 
-_: Callable[..., Any] = _body
+async def test_b_hyperlinks_behind_a_proxy(hits, world, client):
+    """HyperlinkedModelSerializer links name the host: X-Forwarded-Host (USE_X_FORWARDED_HOST) and the scheme."""
+    with override_settings(
+        USE_X_FORWARDED_HOST=True, ALLOWED_HOSTS=["*"], SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+    ):
+        cached_url, plain_url = twin("r2-links", "post-2/")
+        first = {"X-Forwarded-Host": "a.example", "X-Forwarded-Proto": "http"}
+        await prime(client, cached_url, readers(world), extra=first)
+        for extra in (
+            {"X-Forwarded-Host": "b.example", "X-Forwarded-Proto": "http"},
+            {"X-Forwarded-Host": "a.example", "X-Forwarded-Proto": "https"},
+        ):
+            bodies = await assert_same_as_uncached(client, cached_url, plain_url, readers(world), extra=extra)
+            assert bodies[0]["url"].startswith(f"{extra['X-Forwarded-Proto']}://{extra['X-Forwarded-Host']}/")

@@ -266,8 +266,15 @@ class JWTLikeAuthentication(BaseAuthentication):
         if user is None:
             raise exceptions.AuthenticationFailed("User not found")
         now = int(dt.datetime.now(tz=dt.timezone.utc).timestamp())
-        payload = {"user_id": user.pk, "scope": scope, "jti": jti, "token_type": "access", "exp": 1_900_000_000,
-                   "iat": 1_800_000_000, "checked": now}
+        payload = {
+            "user_id": user.pk,
+            "scope": scope,
+            "jti": jti,
+            "token_type": "access",
+            "exp": 1_900_000_000,
+            "iat": 1_800_000_000,
+            "checked": now,
+        }
         return user, AccessToken(raw, payload)
 
 
@@ -277,7 +284,9 @@ class TokenClaims(APIView):
 
     async def get(self, request: Any) -> Response:
         scope = request.auth["scope"]
-        posts = Post.objects.order_by("id") if scope == "all" else Post.objects.filter(owner=request.user).order_by("id")
+        posts = Post.objects.order_by("id")
+        if scope != "all":
+            posts = posts.filter(owner=request.user)
         return Response({"user": request.user.username, "scope": scope, "titles": [p.title async for p in posts]})
 
 
