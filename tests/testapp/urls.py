@@ -96,3 +96,16 @@ for _name, (_cached_view, _plain_view) in realistic_views.REALISTIC_TWINS.items(
 urlpatterns.append(path("", include(realistic_router.urls)))
 for _prefix, _view in zip(("c", "u"), realistic_views.CATCH_ALL, strict=True):
     urlpatterns.append(re_path(rf"^{_prefix}/rt-catch-all/.*$", _view.as_view()))
+
+# Red team round 2 (tests/test_realistic2.py): cached under /c/<name>/, plain under /u/<name>/.
+from tests.testapp import realistic2_views  # noqa: E402
+
+realistic2_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in realistic2_views.REALISTIC2_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        if hasattr(_view, "get_extra_actions"):
+            realistic2_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+        else:
+            _suffix = realistic2_views.REALISTIC2_ROUTES.get(_name, "")
+            urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
+urlpatterns.append(path("", include(realistic2_router.urls)))
