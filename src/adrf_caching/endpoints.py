@@ -23,7 +23,7 @@ from django.utils.cache import cc_delim_re  # type: ignore[attr-defined]
 from adrf_caching import identity
 from adrf_caching.keys import md5_hex
 
-__all__ = ["Learned", "Observed", "Unkeyable", "learned", "observe_request", "request_parts"]
+__all__ = ["Learned", "Observed", "Unkeyable", "learned", "load", "observe_request", "request_parts"]
 
 _RECORDED = ("META", "headers", "COOKIES")
 
@@ -106,6 +106,11 @@ def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
     if known.session:
         parts.append(getattr(getattr(request, "session", None), "session_key", None))
     return tuple(parts)
+
+
+def load(request: HttpRequest, name: str) -> None:
+    """Load a lazy request attribute (sync: it may query), so that describing it needs no I/O."""
+    identity.describe(getattr(request, name, None))
 
 
 def _described(request: HttpRequest, name: str) -> str:

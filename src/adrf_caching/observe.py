@@ -57,6 +57,8 @@ _CLOCK = re.compile(
     r"|'now'",
     re.I,
 )
+# PostgreSQL's bulk load (``COPY ... TO`` only reads).
+_COPY_FROM = re.compile(rf"^\s*COPY\s+({_QUALIFIED})(?:\s*\([^)]*\))?\s+FROM\b", re.I)
 _TRUNCATE = re.compile(
     r"^\s*TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?\s+(.*?)(?:\s+(?:RESTART|CONTINUE|CASCADE|RESTRICT)\b|;|$)", re.I | re.S
 )
@@ -92,10 +94,13 @@ def statement(sql: str) -> Statement:
     tables |= {_last_part(match) for match in _NAMED.findall(text)}
     tables.discard("")
     verb = _first_verb(text)
-    if verb not in _WRITE_VERBS:
+    copied = _COPY_FROM.match(text) if verb == "COPY" else None
+    if verb not in _WRITE_VERBS and copied is None:
         return Statement(frozenset(tables), frozenset(), _CLOCK.search(_QUOTED.sub(" ", text)) is not None)
     written: set[str] = set()
-    if verb == "TRUNCATE":
+    if copied is not None:
+        written = {_last_part(copied.group(1))}
+    elif verb == "TRUNCATE":
         match = _TRUNCATE.match(text)
         if match:
             written = {_last_part(part) for part in match.group(1).split(",")} - {""}
@@ -273,10 +278,11 @@ def on_tables_written(after_commit: WriteListener, before_write: WriteListener |
 def _observer(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
-    if getattr(_local, "busy", False) or not isinstance(sql, str):
+    if getattr(_local, "busy", False):
         return execute(sql, params, many, context)
-    info = statement(sql)
     connection: BaseDatabaseWrapper = context["connection"]
+    text = sql if isinstance(sql, str) else _as_text(sql, connection)
+    info = statement(text) if text is not None else _unreadable()
     trace = _trace.get()
     if trace is not None:
         trace.tables |= info.tables
@@ -300,6 +306,24 @@ def _observer(
     result = execute(sql, params, many, context)
     _written(connection, written)
     return result
+
+
+def _as_text(sql: Any, connection: BaseDatabaseWrapper) -> str | None:
+    """SQL the driver composes (psycopg's ``sql.Composed``, bytes), as the text it sends; ``None`` if
+    it cannot say."""
+    if isinstance(sql, (bytes, bytearray, memoryview)):
+        return bytes(sql).decode("utf-8", "replace")
+    as_string = getattr(sql, "as_string", None)
+    try:
+        return str(as_string(connection.connection)) if as_string is not None else None
+    except Exception:
+        return None
+
+
+def _unreadable() -> Statement:
+    """A statement whose text is unknown: it may read or write any table (every one is bumped after it)."""
+    every = known_tables()
+    return Statement(every, every)
 
 
 def _beneath(connection: BaseDatabaseWrapper, tables: frozenset[str]) -> frozenset[str] | None:
@@ -348,21 +372,40 @@ def _written(connection: BaseDatabaseWrapper, tables: frozenset[str]) -> None:
         pending = set()
         connection._adrf_caching_pending = pending  # type: ignore[attr-defined]
     pending |= tables
+    # Bumped by the commit itself (_committing); the callback is for a commit that does not go through
+    # ``connection.commit()``. Callbacks of a rolled-back savepoint are dropped by Django, and the first
+    # flush bumps everything pending (the others find nothing left).
+    connection.on_commit(lambda: _flush(connection))
 
-    def flush() -> None:
+
+def _flush(connection: BaseDatabaseWrapper) -> None:
+    pending: set[str] | None = getattr(connection, "_adrf_caching_pending", None)
+    if pending:
         written = frozenset(pending)
         pending.clear()
-        if written:
-            _notify(_after_commit, written)
+        _notify(_after_commit, written)
 
-    # Registered per statement: callbacks of a rolled-back savepoint are dropped by Django, and the
-    # first callback that runs flushes everything pending (the others find nothing left).
-    connection.on_commit(flush)
+
+def _committing(connection: BaseDatabaseWrapper) -> None:
+    """Bump what a transaction wrote as soon as it has committed: before the project's own
+    ``on_commit`` callbacks, one of which may raise (Django then runs none after it) or take long (an
+    email, a search index) while readers would be served the old rows."""
+    commit = connection.commit
+    if getattr(commit, "_adrf_caching_bumps", False):
+        return
+
+    def commit_then_bump() -> None:
+        commit()
+        _flush(connection)
+
+    commit_then_bump._adrf_caching_bumps = True  # type: ignore[attr-defined]
+    connection.commit = commit_then_bump  # type: ignore[method-assign]
 
 
 def _install_on(connection: BaseDatabaseWrapper) -> None:
     if _observer not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, _observer)
+    _committing(connection)
 
 
 def _connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
