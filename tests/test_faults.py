@@ -449,3 +449,43 @@ async def test_a_miss_planned_before_its_endpoint_learned_its_tables_stores_noth
         assert entry_keys(raw) == []
         await client.get("/posts/?size=50", headers=auth(alice))  # planned with the tables: stored
         assert len(entry_keys(raw)) == 1
+
+
+def test_the_owed_table_watcher_reads_nothing_while_migrate_changes_the_schema():
+    """SQLite's shared-cache databases lock whole tables: a read of the owed table beside a CREATE TABLE
+    fails the migration (a test run creating its database). pre_migrate pauses the watcher, post_migrate
+    resumes it."""
+    import threading
+    import time
+
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    from adrf_caching import owed
+
+    assert any(entry[0][0] == "adrf_caching.migrating" for entry in pre_migrate.receivers)
+    assert any(entry[0][0] == "adrf_caching.migrated" for entry in post_migrate.receivers)
+    owed.stop_watcher()
+    owed._stop.clear()
+    ticks: list[float] = []
+
+    def tick() -> float:
+        ticks.append(time.monotonic())
+        return 0.01
+
+    owed.migration_started()
+    watcher = threading.Thread(target=owed._run, args=(tick,), daemon=True)
+    watcher.start()
+    try:
+        time.sleep(0.3)
+        assert ticks == []
+        owed.migration_finished()
+        deadline = time.monotonic() + 2
+        while len(ticks) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(ticks) >= 3
+    finally:
+        owed._stop.set()
+        owed._wake.set()
+        watcher.join(timeout=2)
+        owed._stop.clear()
+        owed._migrating.clear()

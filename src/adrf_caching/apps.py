@@ -17,11 +17,15 @@ class AdrfCachingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from adrf_caching import invalidation
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        from adrf_caching import invalidation, owed
         from adrf_caching.checks import check_cache_timeouts, check_settings
         from adrf_caching.conf import load
 
         invalidation.connect()  # every connection of this process: writes bump, misses are traced
+        pre_migrate.connect(owed.migration_started, dispatch_uid="adrf_caching.migrating")
+        post_migrate.connect(owed.migration_finished, dispatch_uid="adrf_caching.migrated")
         checks.register(check_settings)
         checks.register(check_cache_timeouts, checks.Tags.caches)
         try:

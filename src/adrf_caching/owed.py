@@ -21,6 +21,8 @@ from django.db import connections, router
 
 __all__ = [
     "forget",
+    "migration_finished",
+    "migration_started",
     "record",
     "recording",
     "rows",
@@ -118,6 +120,20 @@ _thread: threading.Thread | None = None
 _wake = threading.Event()
 _stop = threading.Event()
 _guard = threading.Lock()
+# Set while ``migrate`` changes the schema in this process (a test run creating its database, a
+# deploy step): the watcher reads nothing then. SQLite's shared-cache databases lock whole tables,
+# so a read of the owed table beside a CREATE TABLE fails the migration ("table is locked").
+_migrating = threading.Event()
+
+
+def migration_started(**kwargs: object) -> None:
+    """``pre_migrate`` receiver."""
+    _migrating.set()
+
+
+def migration_finished(**kwargs: object) -> None:
+    """``post_migrate`` receiver: the schema is in place."""
+    _migrating.clear()
 
 
 def wake() -> None:
@@ -144,6 +160,10 @@ def start_watcher(tick: Callable[[], float | None]) -> None:
 def _run(tick: Callable[[], float | None]) -> None:
     try:
         while not _stop.is_set():
+            if _migrating.is_set():
+                _wake.wait(0.25)
+                _wake.clear()
+                continue
             started = time.monotonic()
             try:
                 delay = tick()
