@@ -117,3 +117,12 @@ def test_rows_loaded_with_the_user_count():
     renamed_manager._state.fields_cache["manager"] = user(first_name="Anne")
     assert identity.fingerprint(with_manager, None) != plain
     assert identity.fingerprint(with_manager, None) != identity.fingerprint(renamed_manager, None)
+
+
+def test_a_request_attribute_holding_the_current_time_is_not_a_key():
+    """``request.start_time = now()``: an answer that reads it changes with every request."""
+    import pytest
+
+    assert identity.describe(JOINED) == identity.describe(JOINED)
+    with pytest.raises(ValueError):
+        identity.describe(datetime.now(timezone.utc))

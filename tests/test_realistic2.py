@@ -458,3 +458,16 @@ async def test_b_hyperlinks_behind_a_proxy(hits, world, client):
         ):
             bodies = await assert_same_as_uncached(client, cached_url, plain_url, readers(world), extra=extra)
             assert bodies[0]["url"].startswith(f"{extra['X-Forwarded-Proto']}://{extra['X-Forwarded-Host']}/")
+
+
+async def test_d_a_view_showing_a_request_attribute_that_is_the_clock_is_never_a_hit(hits, world):
+    """``request.start_time`` (a timing middleware) read by the view: its answer changes with every request."""
+    with with_middleware("tests.testapp.realistic2_views.RequestIdMiddleware"):
+        client = AsyncClient()
+        cached_url, _ = twin("r2-served-at")
+        seen = []
+        for _ in range(4):
+            response = await client.get(cached_url)
+            assert response.status_code == 200 and response.get("X-Cache") != "hit"
+            seen.append(response.json()["served_at"])
+        assert len(set(seen)) == 4

@@ -11,6 +11,7 @@ request cannot freeze an empty one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -109,8 +110,10 @@ def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
 
 
 def load(request: HttpRequest, name: str) -> None:
-    """Load a lazy request attribute (sync: it may query), so that describing it needs no I/O."""
-    identity.describe(getattr(request, name, None))
+    """Load a lazy request attribute (sync: it may query), so that describing it needs no I/O. Best
+    effort: what still cannot be described is answered uncached."""
+    with contextlib.suppress(Exception):
+        identity.describe(getattr(request, name, None))
 
 
 def _described(request: HttpRequest, name: str) -> str:

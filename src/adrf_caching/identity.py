@@ -61,6 +61,8 @@ def describe(value: Any) -> str:
     """``value`` as data, the same text in every process: a request attribute a middleware set."""
     if type(value) is str:  # the path, on every hit of an endpoint that reads it
         return f"(builtins.str,{value!r})"
+    if isinstance(value, datetime) and _is_now(value):  # ``request.start_time``: the clock, never a key
+        raise ValueError("the current time")
     return rendered(_key(value, DEPTH))
 
 

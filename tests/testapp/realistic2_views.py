@@ -418,6 +418,16 @@ class RequestIdMiddleware:
         return response
 
 
+class ServedAt(APIView):
+    """Tells when the request started, as a middleware timed it."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        tags = [tag.name async for tag in Tag.objects.all()]
+        return Response({"served_at": request.start_time.isoformat(), "tags": tags})
+
+
 class LazyOrgMiddleware:
     """The tenant, resolved only if someone asks (``SimpleLazyObject``, as ``request.user`` is)."""
 
@@ -491,6 +501,7 @@ def enqueue_index(pk: int, *, fail: bool = False) -> None:
 
 # name -> (cached view, uncached view)
 REALISTIC2_TWINS: dict[str, tuple[Any, Any]] = {
+    "r2-served-at": (cached(ServedAt), ServedAt),
     "r2-notice": (CachedNoticeBoard, NoticeBoard),
     "r2-notice-initial": (CachedNoticeBoardByInitial, NoticeBoardByInitial),
     "r2-values": (cached(ValuesReport), ValuesReport),
