@@ -37,7 +37,17 @@ from tests.testapp.models import (
     Team,
     Ticket,
 )
-from tests.twins import HIT_HEADER, _body, assert_same_as_uncached, headers_of, prime, readers, who
+from tests.twins import (
+    HIT_HEADER,
+    _body,
+    assert_same_as_uncached,
+    headers_of,
+    login,
+    prime,
+    readers,
+    set_session,
+    who,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -567,10 +577,8 @@ async def test_17_two_factor_middleware(hits, world):
     with with_middleware(*otp):
         verified, unverified = AsyncClient(), AsyncClient()
         for each in (verified, unverified):
-            await each.aforce_login(world["alice"])
-        session = await verified.asession()
-        await session.aset(realistic_views.OTP_SESSION_KEY, "totp/1")
-        await session.asave()
+            await login(each, world["alice"])
+        await set_session(verified, realistic_views.OTP_SESSION_KEY, "totp/1")
         cached_url, plain_url = twin("rt-account-secrets")
         await prime_as(verified, cached_url, {}, "alice, verified session")
         assert (await verified.get(plain_url)).json()["verified"] is True

@@ -15,6 +15,7 @@ import functools
 import threading
 from typing import Any
 
+import django
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
@@ -24,6 +25,7 @@ from django.test import AsyncClient, override_settings
 from django.utils import timezone
 
 from adrf_caching import invalidate_model
+from tests import twins
 from tests.conftest import auth
 from tests.test_realistic import prime_as, same_as, twin, with_middleware
 from tests.test_stack import AUTHENTICATION, STARTPROJECT_MIDDLEWARE
@@ -99,7 +101,10 @@ def w_bulk_update(world: dict[str, Any]) -> None:
 def w_update_or_create(world: dict[str, Any]) -> None:
     Post.objects.update_or_create(slug="post-1", defaults={"title": "Upserted"})
     Tag.objects.update_or_create(name="green", defaults={"name": "green"})
-    Author.objects.update_or_create(name="Cy", create_defaults={"name": "Cy"}, defaults={"name": "Cy"})
+    if django.VERSION >= (5, 0):  # create_defaults is Django 5.0+
+        Author.objects.update_or_create(name="Cy", create_defaults={"name": "Cy"}, defaults={"name": "Cy"})
+    else:
+        Author.objects.update_or_create(name="Cy", defaults={"name": "Cy"})
 
 
 def w_cascade_delete(world: dict[str, Any]) -> None:
@@ -293,9 +298,7 @@ async def test_c_jwt_like_token_hits_and_claims_do_not_share(hits, world, client
 
 
 async def login(user: User) -> AsyncClient:
-    each = AsyncClient()
-    await each.aforce_login(user)
-    return each
+    return await twins.login(AsyncClient(), user)
 
 
 @pytest.fixture
@@ -315,14 +318,11 @@ async def test_c_impersonation_middleware(session_stack, world, name):
         cached_url, plain_url = twin(name)
         await prime_as(as_alice, cached_url, {}, "alice herself")
         await prime_as(as_bob, cached_url, {}, "bob himself")
-        session = await as_alice.asession()
-        await session.aset(realistic2_views.IMPERSONATE_KEY, bob.pk)
-        await session.asave()
+        await twins.set_session(as_alice, realistic2_views.IMPERSONATE_KEY, bob.pk)
         body = await same_as(as_alice, cached_url, plain_url, {}, "alice acting as bob")
         assert body["user"] == "bob"
         await same_as(as_bob, cached_url, plain_url, {}, "bob himself, after")
-        await session.apop(realistic2_views.IMPERSONATE_KEY)
-        await session.asave()
+        await twins.pop_session(as_alice, realistic2_views.IMPERSONATE_KEY)
         await same_as(as_alice, cached_url, plain_url, {}, "alice herself again")
 
 

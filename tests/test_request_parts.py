@@ -11,7 +11,7 @@ from adrf_caching import events
 from tests.conftest import auth
 from tests.testapp.models import Post, Tag, Ticket
 from tests.testapp.observed_views import VaryStar
-from tests.twins import HIT_HEADER, assert_same_as_uncached, headers_of, prime, readers
+from tests.twins import HIT_HEADER, assert_same_as_uncached, headers_of, prime, readers, session_value
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -251,5 +251,5 @@ async def test_a_get_that_changes_the_session_is_never_served_from_the_cache(hit
             assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
     finally:
         events.stored.disconnect(note)
-    assert await (await visitor.asession()).aget("seen") == 4
+    assert await session_value(visitor, "seen") == 4
     assert stored == []  # not even stored to be outdated: its answer cannot stand for a GET's side effect

@@ -14,7 +14,7 @@ import pytest
 from django.test import AsyncClient, override_settings
 
 from tests.conftest import auth, count_queries
-from tests.twins import HIT_HEADER, _body
+from tests.twins import HIT_HEADER, _body, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,7 @@ def _view_queries(calls: list[str]) -> list[str]:
 async def test_ordinary_requests_hit_behind_the_default_middleware(stack, world, url: str, reader: str):
     client, headers = AsyncClient(), {}
     if reader == "session":
-        await client.aforce_login(world["alice"])
+        await login(client, world["alice"])
     elif reader == "basic":
         headers = auth(world["bob"])
     outcomes = [(await client.get(url, headers=headers)).get(HIT_HEADER) for _ in range(2)]

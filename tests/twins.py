@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.test import AsyncClient, Client
 
@@ -93,3 +94,33 @@ def assert_same_as_uncached_sync(
         assert got == expected, (cached_url, who(user), cached.get(HIT_HEADER))
         bodies.append(got[1])
     return bodies
+
+
+# The test client's async session helpers (aforce_login, asession) are Django 5.0+: these work on 4.2 too.
+
+
+async def login(client: AsyncClient, user: User) -> AsyncClient:
+    await sync_to_async(client.force_login)(user)
+    return client
+
+
+async def set_session(client: AsyncClient, key: str, value: Any) -> None:
+    def put() -> None:
+        session = client.session
+        session[key] = value
+        session.save()
+
+    await sync_to_async(put)()
+
+
+async def pop_session(client: AsyncClient, key: str) -> None:
+    def pop() -> None:
+        session = client.session
+        session.pop(key, None)
+        session.save()
+
+    await sync_to_async(pop)()
+
+
+async def session_value(client: AsyncClient, key: str) -> Any:
+    return await sync_to_async(lambda: client.session.get(key))()

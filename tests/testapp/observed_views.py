@@ -588,8 +588,9 @@ class RecentlyViewed(APIView):
 
     async def get(self, request: Any) -> Response:
         tags = [tag.name async for tag in Tag.objects.order_by("id")]
-        seen = await request.session.aget("seen", 0)
-        await request.session.aset("seen", seen + 1)
+        session = request.session
+        seen = await sync_to_async(session.get)("seen", 0)
+        await sync_to_async(session.__setitem__)("seen", seen + 1)
         return Response({"tags": tags})
 
 

@@ -224,7 +224,7 @@ class AuthorPosts(APIView):
     permission_classes = [AllowAny]
 
     async def get(self, request: Any, author_name: str) -> Response:
-        from django.shortcuts import aget_object_or_404
+        from adrf.generics import aget_object_or_404
 
         author = await aget_object_or_404(Author, name__iexact=author_name)
         posts = [p async for p in author.posts.order_by("id")]
