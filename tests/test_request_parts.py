@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import AsyncClient, override_settings
 
 from adrf_caching import events
@@ -253,3 +254,58 @@ async def test_a_get_that_changes_the_session_is_never_served_from_the_cache(hit
         events.stored.disconnect(note)
     assert await session_value(visitor, "seen") == 4
     assert stored == []  # not even stored to be outdated: its answer cannot stand for a GET's side effect
+
+
+# -- what a miss leaves for a middleware to act on after the view ---------------------------------------
+
+CSRF_STACK = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "tests.testapp.observed_views.track_middleware",
+]
+
+
+@override_settings(MIDDLEWARE=CSRF_STACK)
+async def test_a_csrf_token_in_the_body_always_comes_with_its_cookie(hits, world):
+    """get_token() asks CsrfViewMiddleware (in request.META) to set the cookie its token belongs to: a hit
+    would hand a cookieless client another client's token and no cookie, so such answers are never stored."""
+    from django.middleware.csrf import _does_token_match  # type: ignore[attr-defined]
+
+    holder = AsyncClient()
+    for url in ["/c/csrf-bootstrap/"] * 4 + ["/u/csrf-bootstrap/"]:
+        for client in (AsyncClient(), holder):
+            response = await client.get(url)
+            assert response.status_code == 200 and response.get(HIT_HEADER) != "hit"
+            cookie = response.cookies["csrftoken"].value  # set (or renewed) on every answer, as uncached
+            assert _does_token_match(json.loads(response.content)["csrfToken"], cookie)
+
+
+@override_settings(MIDDLEWARE=CSRF_STACK)
+async def test_a_note_a_view_leaves_on_the_request_for_a_middleware(hits, world, client: AsyncClient):
+    for url in ["/c/tracked/"] * 4 + ["/u/tracked/"]:
+        response = await client.get(url)
+        assert response.get(HIT_HEADER) != "hit"
+        assert response["X-Tracked"] == "tickets"
+
+
+# -- scope="shared": a promise the misses check -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["shared-mine", "shared-staff-sees-all"])
+async def test_a_shared_view_whose_answer_reads_the_user_is_kept_per_user(hits, world, client: AsyncClient, name):
+    alice, bob = world["alice"], world["bob"]
+    await User.objects.filter(pk=alice.pk).aupdate(is_staff=True)
+    users = [alice, bob] if name == "shared-staff-sees-all" else [alice, bob, None]
+    for _ in range(3):
+        await assert_same_as_uncached(client, f"/c/{name}/", f"/u/{name}/", users)
+    await prime(client, f"/c/{name}/", users)  # kept per user, each user hits
+    bodies = await assert_same_as_uncached(client, f"/c/{name}/", f"/u/{name}/", users)
+    assert bodies[0] != bodies[1]
+
+
+async def test_a_shared_view_that_does_not_read_the_user_is_shared(hits, world, client: AsyncClient):
+    alice, bob = world["alice"], world["bob"]
+    await prime(client, "/c/shared-titles/", [alice])
+    response = await client.get("/c/shared-titles/", headers=auth(bob))
+    assert response.get(HIT_HEADER) == "hit"  # alice's entry
+    await assert_same_as_uncached(client, "/c/shared-titles/", "/u/shared-titles/", [alice, bob, None])

@@ -62,6 +62,12 @@ _CLOCK_NOTE = (
     "adrf_caching: %s.%s compared with the current time in its SQL, so its answer changes without any "
     "write; it is served uncached. Set cache_clock_ttl (seconds) to cache it for at most that long."
 )
+# A shared endpoint whose misses read the user: its answer depends on the user after all.
+_user_noted = OncePerKey()
+_USER_NOTE = (
+    "adrf_caching: %s.%s has cache_scope='shared' but its answer read request.user or request.auth; its "
+    "entries are kept per user from now on. Drop scope='shared' if the answer depends on the user."
+)
 # A view's own finalize_response() runs after the action, on what a miss answers and on a hit's
 # stored bytes alike: what it does to a Response (an envelope around response.data, a header per
 # request) cannot be replayed on an entry, so such views answer uncached.
@@ -150,11 +156,14 @@ class CacheMixin(_ViewBase):
             return instance
 
     # -- keys ----------------------------------------------------------------------------
-    def cache_segment(self) -> str:
-        """The key segment that isolates this request's entries: one per user, or shared."""
+    def cache_segment(self, per_user: bool | None = None) -> str:
+        """The key segment that isolates this request's entries: one per user, or shared (``per_user``:
+        whether this request's entries are kept per user; by default, as the view's scope says)."""
         user = getattr(self.request, "user", None)
         segment = keys.user_segment(user)
-        if self._cache_config.scope == "shared":
+        if per_user is None:
+            per_user = self._cache_config.scope == "user"
+        if not per_user:
             return "shared-anon" if segment == keys.ANONYMOUS else "shared-auth"
         return segment
 
@@ -166,16 +175,18 @@ class CacheMixin(_ViewBase):
         Raises ``DisallowedHost`` for a host Django refuses, ``endpoints.Unkeyable`` for a request part
         that cannot be described (the view then answers uncached)."""
         request = self.request
-        segment = self.cache_segment()
         builder = self.cache_key_builder or _key_builder(conf.key_builder)
         endpoint = self._cache_endpoint()
         known = endpoints.learned(endpoint, action, self._cache_config.depends_on_tables)
+        # A shared endpoint whose misses were seen to read the user keeps its entries per user.
+        per_user = self._cache_config.scope == "user" or known.user
+        segment = self.cache_segment(per_user)
         parts = (
             *builder.vary_parts(request, self, url_kwargs, query),
             *endpoints.request_parts(request._request, known),
         )
         who = ""
-        if self._cache_config.scope == "user":
+        if per_user:
             who = identity.fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
         layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known)
         entry_key = layout.entry_prefix + builder.digest(parts)
@@ -296,12 +307,13 @@ class CacheMixin(_ViewBase):
     ) -> tuple[HttpResponseBase, Entry | None, int]:
         """Run the view while observing its SQL and the request parts it reads; the entry to store
         and its ttl, or ``None`` when the plan did not cover what the answer turned out to depend on."""
-        recorder = endpoints.observe_request(self.request._request)
+        shared = self._cache_config.scope == "shared"
+        recorder = endpoints.observe_request(self.request._request, self.request if shared else None)
         with observe.tracing() as trace, recorder as observed:
             response = await handler(*args, **kwargs)
             recorder.vary(response)
             await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
-            entry = self.cache_entry(response, stamp, plan.entry_key)
+            entry = self.cache_entry(response, stamp, plan.entry_key, shared and not plan.known.user)
         shown, unresolved, clock = observed.learned(frozenset(trace.tables)), trace.unresolved, trace.clock
         initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
         if initial_reads is not None:
@@ -309,6 +321,8 @@ class CacheMixin(_ViewBase):
             unresolved = unresolved or initial_reads.unresolved
             clock = clock or initial_reads.seen.clock  # a permission kept "the notice in force now"
         endpoints.learn(plan.endpoint, plan.action, shown)
+        if shown.user and not plan.known.user:
+            _user_noted.warn(logger, plan.endpoint, _USER_NOTE, type(self).__qualname__, plan.action)
         # Stored only if this plan's key and stamp covered all the answer turned out to depend on:
         # what the endpoint knew when the plan was made, not what a concurrent miss taught it since.
         if not plan.known.covers(shown) or trace.in_transaction or trace.wrote or unresolved or observed.never_store:
@@ -321,13 +335,17 @@ class CacheMixin(_ViewBase):
                 return response, None, 0
         return response, entry, ttl
 
-    def cache_entry(self, response: HttpResponseBase, stamp: str, key: str = "") -> Entry | None:
+    def cache_entry(
+        self, response: HttpResponseBase, stamp: str, key: str = "", shared: bool | None = None
+    ) -> Entry | None:
         """The storable form of ``response``, rendered, with its ETag, ``Cache-Control`` and ``Vary``;
-        ``None`` for what must never be cached."""
+        ``None`` for what must never be cached. ``shared``: the entry serves every user (by default,
+        as the view's scope says)."""
         if response.status_code != 200 or not isinstance(response, HttpResponse) or response.cookies:
             return None
         cache_control = response.get("Cache-Control", "").lower()
-        shared = self._cache_config.scope == "shared"
+        if shared is None:
+            shared = self._cache_config.scope == "shared"
         if "no-store" in cache_control or ("private" in cache_control and shared):
             return None
         if isinstance(response, Response) and not response.is_rendered:
@@ -487,7 +505,7 @@ def _layout(
         versions.view_version_key(tag, keys.view_id(view_class)),
         *(versions.table_version_key(tag, table) for table in sorted(known.tables)),
     ]
-    if config.scope == "user":
+    if config.scope == "user" or known.user:
         version_keys.append(versions.user_version_key(tag, segment))
     if config.ttl is not None:
         ttl = config.ttl

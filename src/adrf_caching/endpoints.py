@@ -40,6 +40,7 @@ class Learned:
     cookies: frozenset[str] = frozenset()
     session: bool = False
     attributes: frozenset[str] = frozenset()  # request attributes a middleware set (request.org), the path
+    user: bool = False  # a miss of a shared endpoint read request.user or request.auth: keyed per user
 
     def covers(self, other: Learned) -> bool:
         return (
@@ -48,6 +49,7 @@ class Learned:
             and other.cookies <= self.cookies
             and (self.session or not other.session)
             and other.attributes <= self.attributes
+            and (self.user or not other.user)
         )
 
     def union(self, other: Learned) -> Learned:
@@ -57,6 +59,7 @@ class Learned:
             self.cookies | other.cookies,
             self.session or other.session,
             self.attributes | other.attributes,
+            self.user or other.user,
         )
 
 
@@ -146,19 +149,48 @@ class Observed:
     meta: set[str] = field(default_factory=set)
     cookies: set[str] = field(default_factory=set)
     session: bool = False
-    never_store: bool = False  # ``Vary: *``, or the session was changed (a hit would skip the change)
+    # ``Vary: *``, or the miss changed the session, ``request.META`` or a request attribute, which a
+    # middleware may act on after the view (``get_token()`` asks CsrfViewMiddleware to set the CSRF
+    # cookie so): a hit would skip the change.
+    never_store: bool = False
     attributes: set[str] = field(default_factory=set)
+    user: bool = False
 
     def learned(self, tables: frozenset[str]) -> Learned:
-        return Learned(tables, frozenset(self.meta), frozenset(self.cookies), self.session, frozenset(self.attributes))
+        attributes = frozenset(self.attributes) - _USER
+        user = self.user or len(attributes) < len(self.attributes)
+        return Learned(tables, frozenset(self.meta), frozenset(self.cookies), self.session, attributes, user)
 
 
 class _RecordingDict(dict[str, Any]):
-    """A copy of ``request.META`` or ``request.COOKIES`` that notes the names looked up."""
+    """A copy of ``request.META`` or ``request.COOKIES`` that notes the names looked up, and any
+    change made to it (in ``observed``)."""
 
-    def __init__(self, data: Mapping[str, Any], seen: set[str]) -> None:
+    def __init__(self, data: Mapping[str, Any], seen: set[str], observed: Observed) -> None:
         super().__init__(data)
         self._seen = seen
+        self._observed = observed
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._observed.never_store = True
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._observed.never_store = True
+        super().__delitem__(name)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._observed.never_store = True
+        super().update(*args, **kwargs)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        self._observed.never_store = True
+        return super().pop(name, *default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if not super().__contains__(name):
+            self._observed.never_store = True
+        return super().setdefault(name, default)
 
     def __getitem__(self, name: str) -> Any:
         self._seen.add(name)
@@ -212,14 +244,20 @@ _COVERED_ATTRIBUTES = frozenset(
     }
 )
 _PATHS = frozenset({"path", "path_info"})
+# The identity on the Django request, watched only where entries are shared between users.
+_USER = frozenset({"user", "auser", "auth"})
+# Attributes a view may set on the request without a middleware acting on them afterwards.
+_SETTABLE = _COVERED_ATTRIBUTES - {"csrf_cookie_needs_reset"}
 _recording_classes: dict[type, type] = {}
 
 
 def _recording_class(cls: type) -> type:
-    """``cls`` with attribute reads noted in the instance's ``_adrf_caching_watch`` (watched names, seen)."""
+    """``cls`` with attribute reads noted in the instance's ``_adrf_caching_watch`` (watched names, seen,
+    the ``Observed`` that a public attribute set on the request marks never to store)."""
     found = _recording_classes.get(cls)
     if found is None:
         read = cast("Callable[[Any, str], Any]", cls.__getattribute__)
+        write = cast("Callable[[Any, str, Any], None]", cls.__setattr__)
 
         def __getattribute__(self: Any, name: str) -> Any:
             try:
@@ -233,7 +271,39 @@ def _recording_class(cls: type) -> type:
                 watch[1].add(name)
             return value
 
-        found = _recording_classes[cls] = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__})
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if name[0] != "_" and name not in _SETTABLE:
+                read(self, "_adrf_caching_watch")[2].never_store = True  # a middleware may act on it
+            write(self, name, value)
+
+        namespace = {"__getattribute__": __getattribute__, "__setattr__": __setattr__}
+        found = _recording_classes[cls] = type(cls.__name__, (cls,), namespace)
+    return found
+
+
+_identity_recording_classes: dict[type, type] = {}
+
+
+def _identity_recording_class(cls: type) -> type:
+    """DRF's ``Request`` class ``cls`` with reads of ``user`` and ``auth`` noted in the instance's
+    ``_adrf_caching_identity`` (an ``Observed``)."""
+    found = _identity_recording_classes.get(cls)
+    if found is None:
+
+        def noted(name: str) -> property:
+            inherited = getattr(cls, name)
+
+            def get(self: Any) -> Any:
+                self.__dict__["_adrf_caching_identity"].user = True
+                return inherited.__get__(self, cls)
+
+            def set(self: Any, value: Any) -> None:
+                inherited.__set__(self, value)
+
+            return property(get, set)
+
+        namespace = {"user": noted("user"), "auth": noted("auth")}
+        found = _identity_recording_classes[cls] = type(cls.__name__, (cls,), namespace)
     return found
 
 
@@ -241,10 +311,13 @@ class observe_request:
     """While a miss (or ``initial()``) runs: record the headers, cookies, session and request attributes
     it reads, then restore the request."""
 
-    def __init__(self, request: HttpRequest) -> None:
+    def __init__(self, request: HttpRequest, drf_request: Any = None) -> None:
+        """``drf_request``: also note reads of its ``user`` and ``auth`` (and of the Django request's),
+        for an endpoint whose entries are shared between users."""
         self.request = request
         self.observed = Observed()
         self._accessed_while_paused = False
+        self._drf_request = drf_request
 
     def __enter__(self) -> Observed:
         request = self.request
@@ -287,17 +360,25 @@ class observe_request:
         cookies = request.COOKIES  # parsed now, outside the recording: each cookie is noted by name
         _ = request.GET  # parsed now too: the query is in every key; a raw read of QUERY_STRING is noted
         headers = request.headers
-        request.META = _RecordingDict(request.META, observed.meta)
-        request.COOKIES = _RecordingDict(cookies, observed.cookies)
+        request.META = _RecordingDict(request.META, observed.meta, observed)
+        request.COOKIES = _RecordingDict(cookies, observed.cookies, observed)
         request.__dict__["headers"] = _RecordingHeaders(headers, observed.meta)
         watched = {name for name in request.__dict__ if name[0] != "_"} - _COVERED_ATTRIBUTES | _PATHS
-        request.__dict__["_adrf_caching_watch"] = (watched, observed.attributes)
+        if self._drf_request is not None:
+            watched |= _USER
+            self._drf_class = type(self._drf_request)
+            self._drf_request.__dict__["_adrf_caching_identity"] = observed
+            self._drf_request.__class__ = _identity_recording_class(self._drf_class)
+        request.__dict__["_adrf_caching_watch"] = (watched, observed.attributes, observed)
         request.__class__ = _recording_class(self._class)
 
     def _uninstall(self) -> None:
         request = self.request
         request.__class__ = self._class
         del request.__dict__["_adrf_caching_watch"]
+        if self._drf_request is not None:
+            self._drf_request.__class__ = self._drf_class
+            del self._drf_request.__dict__["_adrf_caching_identity"]
         for name in _RECORDED:  # the originals, with what code wrote into the copies meanwhile
             recording = request.__dict__.pop(name, None)
             original = self._saved.get(name)

@@ -7,6 +7,7 @@ uncached ones are the plain adrf classes with the same behaviour. urls.py mounts
 
 from __future__ import annotations
 
+from inspect import iscoroutinefunction
 from typing import Any, ClassVar
 
 from adrf import generics as adrf_generics
@@ -18,8 +19,11 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Now
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import sync_and_async_middleware
+from rest_framework import serializers as drf_serializers
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -597,6 +601,94 @@ class RecentlyViewed(APIView):
 CachedRecentlyViewed = cached(RecentlyViewed)
 
 
+# -- what a miss leaves for a middleware: a CSRF token, a note on the request ------------------------
+
+
+class CsrfBootstrap(APIView):
+    """A single-page app's first call: a CSRF token beside data. ``get_token()`` asks
+    CsrfViewMiddleware, through ``request.META``, to set the cookie the token belongs to."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        return Response({"csrfToken": get_token(request), "tickets": await Ticket.objects.acount()})
+
+
+CachedCsrfBootstrap = cached(CsrfBootstrap)
+
+
+class Tracked(APIView):
+    """Leaves a note on the request that TrackMiddleware turns into a header after the view."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        request._request.track = "tickets"
+        return Response({"tickets": await Ticket.objects.acount()})
+
+
+CachedTracked = cached(Tracked)
+
+
+@sync_and_async_middleware
+def track_middleware(get_response: Any) -> Any:
+    """Adds ``X-Tracked`` from the note a view left on the request."""
+
+    def mark(request: Any, response: Any) -> Any:
+        if hasattr(request, "track"):
+            response["X-Tracked"] = request.track
+        return response
+
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request: Any) -> Any:
+            return mark(request, await get_response(request))
+
+    else:
+
+        def middleware(request: Any) -> Any:
+            return mark(request, get_response(request))
+
+    return middleware
+
+
+# -- scope="shared" on views whose answer turns out to depend on the user -----------------------------
+
+
+class PostMineSerializer(drf_serializers.ModelSerializer):  # type: ignore[type-arg]
+    is_mine = drf_serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "is_mine"]
+
+    def get_is_mine(self, post: Post) -> bool:
+        return bool(post.owner_id == self.context["request"].user.id)
+
+
+class SharedMine(adrf_generics.ListAPIView):  # type: ignore[type-arg]
+    """Every post, each saying whether it is the reader's: declared shared, yet per user."""
+
+    queryset = Post.objects.order_by("id")
+    serializer_class = PostMineSerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+
+
+class SharedPosts(adrf_generics.ListAPIView):  # type: ignore[type-arg]
+    """Every post's title: truly the same for every signed-in user."""
+
+    queryset = Post.objects.order_by("id")
+    serializer_class = s.PostTitleSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+
+CachedSharedMine = cached(SharedMine, scope="shared")
+CachedSharedStaffSeesAll = cached(StaffSeesAll, scope="shared", actions=["list"])
+CachedSharedPosts = cached(SharedPosts, scope="shared")
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -633,4 +725,9 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "my-abilities": (CachedMyAbilities, MyAbilities),
     "my-groups": (CachedMyGroups, MyGroups),
     "recently-viewed": (CachedRecentlyViewed, RecentlyViewed),
+    "csrf-bootstrap": (CachedCsrfBootstrap, CsrfBootstrap),
+    "tracked": (CachedTracked, Tracked),
+    "shared-mine": (CachedSharedMine, SharedMine),
+    "shared-staff-sees-all": (CachedSharedStaffSeesAll, StaffSeesAll),
+    "shared-titles": (CachedSharedPosts, SharedPosts),
 }

@@ -109,3 +109,18 @@ for _name, (_cached_view, _plain_view) in realistic2_views.REALISTIC2_TWINS.item
             _suffix = realistic2_views.REALISTIC2_ROUTES.get(_name, "")
             urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
 urlpatterns.append(path("", include(realistic2_router.urls)))
+
+# Red team round 3 (tests/test_realistic3.py): cached under /c/<name>/, plain under /u/<name>/.
+from tests.testapp import realistic3_views  # noqa: E402
+
+realistic3_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in realistic3_views.REALISTIC3_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        if hasattr(_view, "get_extra_actions"):
+            realistic3_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+        else:
+            _suffix = realistic3_views.REALISTIC3_ROUTES.get(_name, "")
+            urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
+urlpatterns.append(path("", include(realistic3_router.urls)))
+for _route, _plain in realistic3_views.REALISTIC3_PLAIN.items():
+    urlpatterns.append(path(_route, _plain))
