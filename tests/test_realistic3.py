@@ -587,3 +587,30 @@ async def test_12b_language_and_time_zone_from_the_session(hits, world):
                 await twins.set_session(each, "tz", tz)
                 body = await same_as(each, cached_url, plain_url, {}, f"{lang}/{tz}")
                 assert (body["lang"], body["tz"]) == (lang, tz)
+
+
+async def test_12c_language_activated_by_the_view(session_stack, world, client):
+    """The view activates ``?lang=``; LocaleMiddleware answers with ``Content-Language`` of the active language."""
+    for lang in ("fr", "de"):
+        cached_url, plain_url = twin("r3-lang-param", f"?lang={lang}")
+        await prime(client, cached_url, readers(world))
+        for user in readers(world):
+            await same_full(client, cached_url, plain_url, headers_of(user), f"{who(user)} ?lang={lang}")
+
+
+async def test_12d_cookie_checked_on_keys(hits, world):
+    """``"cookie_consent" in request.COOKIES.keys()``: a visitor who consented must not get the answer of
+    one who did not."""
+    cached_url, plain_url = twin("r3-consent")
+    await prime(AsyncClient(), cached_url, readers(world))
+    consented = AsyncClient()
+    consented.cookies["cookie_consent"] = "all"
+    bodies = await assert_same_as_uncached(consented, cached_url, plain_url, readers(world))
+    assert bodies[0]["tracking"] is True
+
+
+async def test_12e_header_read_on_a_copy_of_meta(hits, world, client):
+    cached_url, plain_url = twin("r3-geo")
+    await prime(client, cached_url, readers(world), extra={"CF-IPCountry": "US"})
+    bodies = await assert_same_as_uncached(client, cached_url, plain_url, readers(world), extra={"CF-IPCountry": "FR"})
+    assert bodies[0]["currency"] == "EUR"

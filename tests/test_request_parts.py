@@ -309,3 +309,19 @@ async def test_a_shared_view_that_does_not_read_the_user_is_shared(hits, world, 
     response = await client.get("/c/shared-titles/", headers=auth(bob))
     assert response.get(HIT_HEADER) == "hit"  # alice's entry
     await assert_same_as_uncached(client, "/c/shared-titles/", "/u/shared-titles/", [alice, bob, None])
+
+
+@pytest.mark.parametrize("storage", ["cookie.CookieStorage", "session.SessionStorage", "fallback.FallbackStorage"])
+async def test_a_flash_message_is_shown_once(hits, world, storage):
+    """Showing the messages marks them read; MessageMiddleware then drops them after the view. A hit would
+    show them again and never drop them."""
+    stack = [*CSRF_STACK, "django.contrib.messages.middleware.MessageMiddleware"]
+    with override_settings(MIDDLEWARE=stack, MESSAGE_STORAGE=f"django.contrib.messages.storage.{storage}"):
+        for url in ["/c/message-board/"] * 3 + ["/u/message-board/"]:
+            client = AsyncClient()
+            for round in range(3):
+                assert (await client.get("/add-message/?text=Saved.")).status_code == 200
+                shown = await client.get(url)
+                assert json.loads(shown.content)["messages"] == ["Saved."], (url, round)
+                again = await client.get(url)
+                assert json.loads(again.content)["messages"] == [], (url, round, again.get(HIT_HEADER))

@@ -307,6 +307,16 @@ def _identity_recording_class(cls: type) -> type:
     return found
 
 
+def _messages_state(request: HttpRequest) -> tuple[object, ...]:
+    """What MessageMiddleware acts on after the view: whether the request's flash messages were shown
+    (it then drops them from their cookie or session) or added to."""
+    storage = request.__dict__.get("_messages")
+    if storage is None:
+        return ()
+    queued = getattr(storage, "_queued_messages", ())
+    return (getattr(storage, "used", None), getattr(storage, "added_new", None), len(queued))
+
+
 class observe_request:
     """While a miss (or ``initial()``) runs: record the headers, cookies, session and request attributes
     it reads, then restore the request."""
@@ -323,6 +333,7 @@ class observe_request:
         request = self.request
         self._saved = {name: request.__dict__[name] for name in _RECORDED if name in request.__dict__}
         self._class = type(request)
+        self._messages = _messages_state(request)
         session = getattr(request, "session", None)
         self._session_was_accessed = getattr(session, "accessed", False)
         self._session_was_modified = getattr(session, "modified", False)
@@ -333,6 +344,8 @@ class observe_request:
 
     def __exit__(self, *exc_info: object) -> None:
         self._uninstall()
+        if _messages_state(self.request) != self._messages:
+            self.observed.never_store = True  # flash messages shown or added: MessageMiddleware stores that
         session = getattr(self.request, "session", None)
         if session is not None:
             self.observed.session = bool(session.accessed)

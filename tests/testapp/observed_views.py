@@ -15,10 +15,13 @@ from adrf import mixins as adrf_mixins
 from adrf import viewsets as adrf_viewsets
 from adrf.views import APIView
 from asgiref.sync import sync_to_async
+from django.contrib import messages
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Now
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -652,6 +655,26 @@ def track_middleware(get_response: Any) -> Any:
     return middleware
 
 
+class MessageBoard(APIView):
+    """Shows the user's flash messages (django.contrib.messages), which marks them read: MessageMiddleware
+    then deletes them from their cookie or session after the view."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        notes = await sync_to_async(lambda: [str(message) for message in get_messages(request)])()
+        return Response({"messages": notes, "tickets": await Ticket.objects.acount()})
+
+
+CachedMessageBoard = cached(MessageBoard)
+
+
+async def add_message(request: Any) -> HttpResponse:
+    """A plain Django view that leaves a flash message (for the next page)."""
+    messages.info(request, request.GET.get("text", "Saved."))
+    return HttpResponse(b"ok")
+
+
 # -- scope="shared" on views whose answer turns out to depend on the user -----------------------------
 
 
@@ -727,6 +750,7 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "recently-viewed": (CachedRecentlyViewed, RecentlyViewed),
     "csrf-bootstrap": (CachedCsrfBootstrap, CsrfBootstrap),
     "tracked": (CachedTracked, Tracked),
+    "message-board": (CachedMessageBoard, MessageBoard),
     "shared-mine": (CachedSharedMine, SharedMine),
     "shared-staff-sees-all": (CachedSharedStaffSeesAll, StaffSeesAll),
     "shared-titles": (CachedSharedPosts, SharedPosts),

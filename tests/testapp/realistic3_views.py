@@ -418,6 +418,42 @@ class LocalizedSchedule(APIView):
         )
 
 
+class LanguageByParam(APIView):
+    """``?lang=fr``: the view activates the language it was asked for (LocaleMiddleware then names it in
+    ``Content-Language``)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        translation.activate(request.query_params.get("lang", "en"))
+        titles = [p.title async for p in Post.objects.order_by("id")]
+        return Response({"lang": translation.get_language(), "titles": titles})
+
+
+class CookieConsent(APIView):
+    """Which widgets the page may load: tracking only with the consent cookie (checked on ``.keys()``)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        consent = "cookie_consent" in request.COOKIES.keys()
+        titles = [p.title async for p in Post.objects.order_by("id")]
+        return Response({"tracking": consent, "titles": titles})
+
+
+class GeoPrices(APIView):
+    """Prices by the visitor's country, from a CDN header, on a copy of ``request.META`` (as code that
+    forwards the request's headers to another service builds one)."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        meta = request.META.copy()
+        country = meta.get("HTTP_CF_IPCOUNTRY", "US")
+        titles = [p.title async for p in Post.objects.order_by("id")]
+        return Response({"currency": "EUR" if country in {"FR", "DE"} else "USD", "titles": titles})
+
+
 # name -> (cached view, uncached view)
 REALISTIC3_TWINS: dict[str, tuple[Any, Any]] = {
     "r3-csrf-bootstrap": (cached(CsrfBootstrap), CsrfBootstrap),
@@ -438,6 +474,9 @@ REALISTIC3_TWINS: dict[str, tuple[Any, Any]] = {
     "r3-savepoint-write": (cached(SavepointWrite), SavepointWrite),
     "r3-uuid-posts": (CachedUUIDPosts, UUIDPosts),
     "r3-schedule": (cached(LocalizedSchedule), LocalizedSchedule),
+    "r3-lang-param": (cached(LanguageByParam), LanguageByParam),
+    "r3-consent": (cached(CookieConsent), CookieConsent),
+    "r3-geo": (cached(GeoPrices), GeoPrices),
 }
 
 REALISTIC3_ROUTES: dict[str, str] = {}

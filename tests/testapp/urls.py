@@ -42,6 +42,7 @@ urlpatterns = [
     path("my-titles/", views.CachedMyPostTitles.as_view()),
     path("tag-count/", views.CachedTagCount.as_view()),
     path("tag-count-untraced/", views.UntracedTagCount.as_view()),
+    path("add-message/", observed_views.add_message),
 ]
 
 # Issue 9: every observed view cached under /c/<name>/ and uncached under /u/<name>/.
