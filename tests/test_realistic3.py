@@ -591,11 +591,11 @@ async def test_12b_language_and_time_zone_from_the_session(hits, world):
 
 async def test_12c_language_activated_by_the_view(session_stack, world, client):
     """The view activates ``?lang=``; LocaleMiddleware answers with ``Content-Language`` of the active language."""
-    for lang in ("fr", "de"):
+    for lang in ("fr", "de", "fr"):
         cached_url, plain_url = twin("r3-lang-param", f"?lang={lang}")
-        await prime(client, cached_url, readers(world))
-        for user in readers(world):
-            await same_full(client, cached_url, plain_url, headers_of(user), f"{who(user)} ?lang={lang}")
+        for _ in range(3):  # never a hit: a hit could not activate the language the middleware reports
+            for user in readers(world):
+                await same_full(client, cached_url, plain_url, headers_of(user), f"{who(user)} ?lang={lang}")
 
 
 async def test_12d_cookie_checked_on_keys(hits, world):

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.http import HttpRequest
 from django.http.request import HttpHeaders
+from django.utils import timezone, translation
 from django.utils.cache import cc_delim_re  # type: ignore[attr-defined]
 
 from adrf_caching import identity
@@ -92,6 +93,7 @@ class Unkeyable(Exception):
 
 
 _ABSENT = "<absent>"
+ALL = "*"  # noted for a read of every header or cookie (iterating them): the key then holds them all
 
 
 def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
@@ -102,14 +104,18 @@ def request_parts(request: HttpRequest, known: Learned) -> tuple[object, ...]:
     if known.attributes:
         parts.append(tuple((name, _described(request, name)) for name in sorted(known.attributes)))
     if known.meta:
-        meta = request.META
-        parts.append(tuple((name, meta.get(name)) for name in sorted(known.meta)))
+        parts.append(_values(request.META, known.meta))
     if known.cookies:
-        cookies = request.COOKIES
-        parts.append(tuple((name, cookies.get(name)) for name in sorted(known.cookies)))
+        parts.append(_values(request.COOKIES, known.cookies))
     if known.session:
         parts.append(getattr(getattr(request, "session", None), "session_key", None))
     return tuple(parts)
+
+
+def _values(found: Mapping[str, Any], names: frozenset[str]) -> tuple[object, ...]:
+    if ALL in names:  # everything, values of any type by their repr
+        return tuple(sorted((name, repr(value)) for name, value in found.items()))
+    return tuple((name, found.get(name)) for name in sorted(names))
 
 
 def load(request: HttpRequest, name: str) -> None:
@@ -204,13 +210,29 @@ class _RecordingDict(dict[str, Any]):
         self._seen.add(str(name))
         return super().__contains__(name)
 
+    # What looks at the whole dict depends on every name in it, and on the absent ones too.
     def __iter__(self) -> Iterator[str]:
-        self._seen.update(super().keys())
+        self._seen.add(ALL)
         return super().__iter__()
 
+    def __len__(self) -> int:
+        self._seen.add(ALL)
+        return super().__len__()
+
+    def keys(self) -> Any:  # a view whose ``in`` asks this dict, so that a single name is noted
+        return KeysView(self)
+
+    def values(self) -> Any:
+        self._seen.add(ALL)
+        return super().values()
+
     def items(self) -> Any:
-        self._seen.update(super().keys())
+        self._seen.add(ALL)
         return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        self._seen.add(ALL)
+        return dict(dict.items(self))
 
 
 class _RecordingHeaders(HttpHeaders):
@@ -225,9 +247,8 @@ class _RecordingHeaders(HttpHeaders):
         return super().__getitem__(name)
 
     def __iter__(self) -> Iterator[str]:
-        names = list(super().__iter__())
-        self._seen.update(HttpHeaders.to_wsgi_name(name) for name in names)
-        return iter(names)
+        self._seen.add(ALL)
+        return super().__iter__()
 
 
 # Attributes of a Django request that the key or the stamp already covers, or that are the
@@ -307,6 +328,12 @@ def _identity_recording_class(cls: type) -> type:
     return found
 
 
+def _activated() -> tuple[str | None, str]:
+    """The active language and time zone: the key holds them as the request began; a view that
+    activates others answers in them, and LocaleMiddleware says so in ``Content-Language``."""
+    return translation.get_language(), timezone.get_current_timezone_name()
+
+
 def _messages_state(request: HttpRequest) -> tuple[object, ...]:
     """What MessageMiddleware acts on after the view: whether the request's flash messages were shown
     (it then drops them from their cookie or session) or added to."""
@@ -334,6 +361,7 @@ class observe_request:
         self._saved = {name: request.__dict__[name] for name in _RECORDED if name in request.__dict__}
         self._class = type(request)
         self._messages = _messages_state(request)
+        self._activated = _activated()
         session = getattr(request, "session", None)
         self._session_was_accessed = getattr(session, "accessed", False)
         self._session_was_modified = getattr(session, "modified", False)
@@ -346,6 +374,8 @@ class observe_request:
         self._uninstall()
         if _messages_state(self.request) != self._messages:
             self.observed.never_store = True  # flash messages shown or added: MessageMiddleware stores that
+        if _activated() != self._activated:
+            self.observed.never_store = True  # LocaleMiddleware names the language now active in the response
         session = getattr(self.request, "session", None)
         if session is not None:
             self.observed.session = bool(session.accessed)

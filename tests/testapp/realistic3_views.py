@@ -436,7 +436,7 @@ class CookieConsent(APIView):
     permission_classes = [AllowAny]
 
     async def get(self, request: Any) -> Response:
-        consent = "cookie_consent" in request.COOKIES.keys()
+        consent = "cookie_consent" in request.COOKIES.keys()  # noqa: SIM118 (the pattern under test)
         titles = [p.title async for p in Post.objects.order_by("id")]
         return Response({"tracking": consent, "titles": titles})
 
