@@ -181,6 +181,39 @@ def w_postgres_copy(world: dict[str, Any]) -> None:
     invalidate_model(Tag)
 
 
+def w_postgres_two_statements(world: dict[str, Any]) -> None:
+    """Two statements in one execute() (psycopg sends a query without parameters as it is)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = 5000; UPDATE testapp_post SET title = 'Two' WHERE slug = 'post-0'")
+
+
+def w_postgres_do_block(world: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DO $$ BEGIN UPDATE testapp_post SET title = 'Done;' WHERE slug = 'post-1'; END $$")
+
+
+def w_postgres_explain_analyze(world: dict[str, Any]) -> None:
+    """EXPLAIN ANALYZE runs the statement it explains."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN ANALYZE UPDATE testapp_post SET title = 'Explained' WHERE slug = 'post-2'")
+
+
+def w_postgres_prepared_statement(world: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PREPARE retitle (text) AS UPDATE testapp_post SET title = $1 WHERE slug = 'post-0'")
+        cursor.execute("EXECUTE retitle ('Prepared')")
+        cursor.execute("DEALLOCATE retitle")
+
+
+def w_postgres_procedure(world: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE PROCEDURE retitle() LANGUAGE SQL AS "
+            "$$ UPDATE testapp_review SET text = 'By procedure' $$"
+        )
+        cursor.execute("CALL retitle()")
+
+
 WRITES: dict[str, Any] = {
     "bulk_update": w_bulk_update,
     "update_or_create": w_update_or_create,
@@ -202,6 +235,16 @@ WRITES: dict[str, Any] = {
         w_psycopg_composed,
         marks=postgres_only,
     ),
+    **{
+        name: pytest.param(write, marks=postgres_only)
+        for name, write in {
+            "postgres_two_statements": w_postgres_two_statements,
+            "postgres_do_block": w_postgres_do_block,
+            "postgres_explain_analyze": w_postgres_explain_analyze,
+            "postgres_prepared_statement": w_postgres_prepared_statement,
+            "postgres_procedure": w_postgres_procedure,
+        }.items()
+    },
 }
 
 

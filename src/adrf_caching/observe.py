@@ -34,6 +34,23 @@ _WRITE_VERBS = frozenset(
     {"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE", "ALTER", "DROP", "RENAME", "REFRESH", "WITH-WRITE"}
 )
 
+# Leading keywords of statements that change no rows: reads, transaction control, session settings,
+# cursors, schema work (a new table has no cached readers). Any other verb (``DO $$ ... $$``, ``CALL``,
+# ``EXECUTE`` of a prepared statement, MySQL's ``LOAD DATA``) may write: every table it names, or
+# every table when it names none.
+_QUIET_VERBS = frozenset(
+    {
+        "SELECT", "VALUES", "TABLE", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "COPY", "PRAGMA",
+        "SET", "RESET", "USE", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+        "DECLARE", "FETCH", "MOVE", "CLOSE", "PREPARE", "DEALLOCATE", "DISCARD", "LISTEN", "UNLISTEN",
+        "NOTIFY", "LOCK", "UNLOCK", "ANALYZE", "ANALYSE", "VACUUM", "CHECKPOINT", "REINDEX", "CLUSTER",
+        "CREATE", "COMMENT", "GRANT", "REVOKE", "ATTACH", "DETACH", "OPTIMIZE", "CHECK", "FLUSH", "KILL", "",
+    }
+)  # fmt: skip
+# A statement boundary: a semicolon outside string literals and PostgreSQL's dollar quotes.
+_BOUNDARY = re.compile(r"'(?:[^']|'')*'|\$(\w*)\$.*?\$\1\$|(;)", re.S)
+_WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.I)
+
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
 _QUALIFIED = rf"{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})*"
 _TOKENS = re.compile(_IDENTIFIER)
@@ -89,14 +106,26 @@ def _last_part(qualified: str) -> str:
 def statement(sql: str) -> Statement:
     """Parse ``sql`` once: the tables it names (known Django tables anywhere, others after FROM/JOIN/...)."""
     text = _COMMENTS.sub(" ", sql)
+    parts = _statements(text)
+    if len(parts) > 1:  # several statements in one execute() (psycopg sends them as one query)
+        found = [statement(part) for part in parts]
+        return Statement(
+            frozenset().union(*(one.tables for one in found)),
+            frozenset().union(*(one.written for one in found)),
+            any(one.clock for one in found),
+        )
     known = known_tables()
     tables = {name for name in map(_unquote, _TOKENS.findall(text)) if name in known}
     tables |= {_last_part(match) for match in _NAMED.findall(text)}
     tables.discard("")
     verb = _first_verb(text)
     copied = _COPY_FROM.match(text) if verb == "COPY" else None
-    if verb not in _WRITE_VERBS and copied is None:
+    if verb == "EXPLAIN" and re.search(r"\bANALY[SZ]E\b", text, re.I) and _WRITE_WORD.search(text):
+        verb = "EXPLAIN-WRITE"  # EXPLAIN ANALYZE runs the statement it explains
+    elif verb in _QUIET_VERBS and copied is None:
         return Statement(frozenset(tables), frozenset(), _CLOCK.search(_QUOTED.sub(" ", text)) is not None)
+    if verb not in _WRITE_VERBS and copied is None and not tables:
+        return _unreadable()  # a verb that may write, naming no table (a procedure, a prepared statement)
     written: set[str] = set()
     if copied is not None:
         written = {_last_part(copied.group(1))}
@@ -112,6 +141,19 @@ def statement(sql: str) -> Statement:
         written = set(tables)  # a write whose target we cannot tell: everything it names
     written |= _cascaded(frozenset(written))
     return Statement(frozenset(tables | written), frozenset(written))
+
+
+def _statements(text: str) -> list[str]:
+    """``text`` cut at each statement boundary; blank statements dropped."""
+    parts, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(2):
+            parts.append(text[start : match.start()])
+            start = match.end()
+    if not parts:
+        return [text]
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]
 
 
 def _first_verb(text: str) -> str:
