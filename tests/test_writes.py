@@ -11,7 +11,7 @@ from django.test import AsyncClient
 
 from adrf_caching import ainvalidate_model, invalidate_model
 from tests.conftest import auth, count_queries, learn
-from tests.testapp.models import Author, Post, Tag
+from tests.testapp.models import Author, Post, Tag, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,6 +158,22 @@ async def test_bump_waits_for_commit(backend, posts, client: AsyncClient):
         response = await client.get("/posts/?size=50")
     assert hit.value == 0
     assert "Uncommitted" not in titles(response)
+
+
+async def test_a_rolled_back_write_is_not_bumped_by_the_next_commit(backend, posts, client: AsyncClient):
+    await warm(client, "/posts/?size=50")
+
+    def roll_back_then_commit_something_else() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Post.objects.filter(pk=posts[0].pk).update(title="Uncommitted")
+            raise RuntimeError("roll back")
+        with transaction.atomic():
+            Ticket.objects.create(tenant="z", title="unrelated")
+
+    await sync_to_async(roll_back_then_commit_something_else)()
+    async with count_queries() as hit:
+        await client.get("/posts/?size=50")
+    assert hit.value == 0
 
 
 async def test_invalid_write_changes_nothing(backend, posts, alice, client: AsyncClient):

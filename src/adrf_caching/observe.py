@@ -442,6 +442,16 @@ def _committing(connection: BaseDatabaseWrapper) -> None:
 
     commit_then_bump._adrf_caching_bumps = True  # type: ignore[attr-defined]
     connection.commit = commit_then_bump  # type: ignore[method-assign]
+    rollback = connection.rollback
+
+    def rollback_then_forget() -> None:
+        """What a rolled-back transaction wrote is not bumped by the connection's next commit."""
+        rollback()
+        pending: set[str] | None = getattr(connection, "_adrf_caching_pending", None)
+        if pending:
+            pending.clear()
+
+    connection.rollback = rollback_then_forget  # type: ignore[method-assign]
 
 
 def _install_on(connection: BaseDatabaseWrapper) -> None:
