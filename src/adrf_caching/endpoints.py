@@ -318,10 +318,10 @@ def _identity_recording_class(cls: type) -> type:
                 self.__dict__["_adrf_caching_identity"].user = True
                 return inherited.__get__(self, cls)
 
-            def set(self: Any, value: Any) -> None:
+            def assign(self: Any, value: Any) -> None:
                 inherited.__set__(self, value)
 
-            return property(get, set)
+            return property(get, assign)
 
         namespace = {"user": noted("user"), "auth": noted("auth")}
         found = _identity_recording_classes[cls] = type(cls.__name__, (cls,), namespace)
