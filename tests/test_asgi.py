@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.core import signals
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
 from django.urls import path
 
-from adrf_caching.asgi import PooledASGIHandler, get_asgi_application
+from adrf_caching.asgi import SUPPORTED, PooledASGIHandler, get_asgi_application
+
+pooled = pytest.mark.skipif(not SUPPORTED, reason="asgiref < 3.13 (Python 3.10): no pooled executors")
 
 local = threading.local()
 gate = threading.Event()
@@ -114,6 +117,7 @@ async def until(condition: Any) -> None:
     raise AssertionError("condition never held")
 
 
+@pooled
 async def test_requests_reuse_a_thread_and_its_thread_locals():
     app = PooledASGIHandler(pool_size=4)
     first = await Call(app, "/thread/").body()
@@ -129,6 +133,7 @@ async def test_stock_django_starts_a_thread_per_request():
     assert first != second
 
 
+@pooled
 async def test_close_old_connections_runs_in_the_requests_thread():
     for signal in (signals.request_started, signals.request_finished):
         connected = [entry[1] for entry in signal.receivers]
@@ -142,6 +147,7 @@ async def test_close_old_connections_runs_in_the_requests_thread():
     await until(lambda: ("finished", marker) in signal_threads)
 
 
+@pooled
 async def test_pool_size_bounds_concurrent_requests():
     app = PooledASGIHandler(pool_size=2)
     calls = [Call(app, "/block/") for _ in range(3)]
@@ -153,6 +159,7 @@ async def test_pool_size_bounds_concurrent_requests():
     assert len(started) == 3
 
 
+@pooled
 async def test_a_cancelled_request_returns_its_thread_only_when_its_work_is_done():
     app = PooledASGIHandler(pool_size=1)
     first = Call(app, "/block/")
@@ -167,6 +174,7 @@ async def test_a_cancelled_request_returns_its_thread_only_when_its_work_is_done
     assert await second.body() == started[0]
 
 
+@pooled
 async def test_waiting_request_cancelled_leaves_the_pool_usable():
     app = PooledASGIHandler(pool_size=1)
     first = Call(app, "/block/")
@@ -181,9 +189,16 @@ async def test_waiting_request_cancelled_leaves_the_pool_usable():
     assert await Call(app, "/thread/").body() == started[0]
 
 
+@pooled
 def test_factory_returns_the_pooled_handler():
     app = get_asgi_application(pool_size=3)
     assert isinstance(app, PooledASGIHandler)
     assert app.pool.size == 3
     with pytest.raises(ValueError, match="pool_size"):
         PooledASGIHandler(pool_size=0)
+
+
+@pytest.mark.skipif(SUPPORTED, reason="asgiref 3.13+ has ThreadSensitiveContext(executor=...)")
+def test_an_asgiref_without_pooled_executors_is_a_configuration_error():
+    with pytest.raises(ImproperlyConfigured, match=r"asgiref 3\.13 or later.*django\.core\.asgi"):
+        get_asgi_application()

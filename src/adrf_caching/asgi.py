@@ -20,17 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import asgiref
 import django
 from asgiref.sync import ThreadSensitiveContext
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
 
-__all__ = ["DEFAULT_POOL_SIZE", "ExecutorPool", "PooledASGIHandler", "get_asgi_application"]
+__all__ = ["DEFAULT_POOL_SIZE", "SUPPORTED", "ExecutorPool", "PooledASGIHandler", "get_asgi_application"]
 
 DEFAULT_POOL_SIZE = 16
+# ``ThreadSensitiveContext(executor=...)`` came with asgiref 3.13, which needs Python 3.11.
+SUPPORTED = "executor" in inspect.signature(ThreadSensitiveContext.__init__).parameters
 
 
 class ExecutorPool:
@@ -100,6 +105,12 @@ class PooledASGIHandler(ASGIHandler):
     """Django's ``ASGIHandler``; each request runs its sync code in a pooled executor's thread."""
 
     def __init__(self, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        if not SUPPORTED:
+            raise ImproperlyConfigured(
+                f"adrf_caching.asgi needs asgiref 3.13 or later (ThreadSensitiveContext(executor=...); "
+                f"Python 3.11 or later), this is asgiref {asgiref.__version__}: upgrade both, or serve "
+                "the project with django.core.asgi.get_asgi_application()."
+            )
         super().__init__()
         self.pool = ExecutorPool(pool_size)
 
