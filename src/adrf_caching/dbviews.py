@@ -28,8 +28,9 @@ _POSTGRESQL = """
     JOIN pg_depend AS dep ON dep.objid = rule.oid AND dep.classid = 'pg_rewrite'::regclass
     JOIN pg_class AS source ON source.oid = dep.refobjid
     WHERE lower(own.relname) = %s AND own.relkind IN ('v', 'm') AND source.oid <> own.oid
-      AND pg_catalog.pg_table_is_visible(own.oid)
 """
+# Every schema's view of that name, not only those on the search path: SQL may name it qualified
+# (``reporting.post_totals``), and the parser keeps the last part of a name.
 # MySQL and MariaDB (which has no VIEW_TABLE_USAGE): the view's definition, as the server stores it.
 _MYSQL = (
     "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND LOWER(TABLE_NAME) = %s"

@@ -54,14 +54,24 @@ _WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.I)
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
 _QUALIFIED = rf"{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})*"
 _TOKENS = re.compile(_IDENTIFIER)
-_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
+# Comments, told from string literals and quoted names that merely contain ``--`` or ``/*`` (kept).
+_COMMENTS = re.compile(r"""('(?:[^'\\]|''|\\.)*'|"(?:[^"]|"")*"|\$(\w*)\$.*?\$\2\$)|/\*.*?\*/|--[^\n]*""", re.S)
 # A table named right after these keywords (raw SQL may name tables no Django model has).
 # MySQL stores view definitions as ``from (`db`.`a` join ...)``: opening parentheses may come first.
-_NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)[\s(]+(?!(?:SELECT|WITH|VALUES)\b)({_QUALIFIED})", re.I)
+_NAMED = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)[\s(]+(?!(?:SELECT|WITH|VALUES|OR)\b)({_QUALIFIED})", re.I)
+# The lexemes of a FROM or USING list: a literal, parentheses, a comma, a (qualified) name.
+_LEXEMES = re.compile(rf"'(?:[^']|'')*'|([(),])|({_QUALIFIED})|[^\s(),']+", re.S)
+# Words that end a FROM or USING list (a join's ON condition and aliases do not).
+_LIST_END = frozenset(
+    {
+        "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "WINDOW",
+        "FETCH", "FOR", "RETURNING", "SET", "VALUES", "SELECT", "INTO", "QUALIFY",
+    }
+)  # fmt: skip
 # The table a write statement writes (the first one named, for DELETE/UPDATE with subqueries).
 _TARGET = re.compile(
     rf"^\s*(?:INSERT(?:\s+OR\s+\w+)?(?:\s+IGNORE)?\s+INTO|REPLACE\s+INTO|MERGE\s+INTO"
-    rf"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|REFRESH\s+MATERIALIZED\s+VIEW(?:\s+CONCURRENTLY)?)\s+({_QUALIFIED})",
+    rf"|UPDATE(?:\s+OR\s+\w+)?(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|REFRESH\s+MATERIALIZED\s+VIEW(?:\s+CONCURRENTLY)?)\s+({_QUALIFIED})",
     re.I,
 )
 # The database's clock, named in SQL text (quoted identifiers removed first: a column may be called
@@ -105,7 +115,7 @@ def _last_part(qualified: str) -> str:
 @lru_cache(maxsize=4096)
 def statement(sql: str) -> Statement:
     """Parse ``sql`` once: the tables it names (known Django tables anywhere, others after FROM/JOIN/...)."""
-    text = _COMMENTS.sub(" ", sql)
+    text = _COMMENTS.sub(_kept_literal, sql)
     parts = _statements(text)
     if len(parts) > 1:  # several statements in one execute() (psycopg sends them as one query)
         found = [statement(part) for part in parts]
@@ -117,6 +127,7 @@ def statement(sql: str) -> Statement:
     known = known_tables()
     tables = {name for name in map(_unquote, _TOKENS.findall(text)) if name in known}
     tables |= {_last_part(match) for match in _NAMED.findall(text)}
+    tables |= _listed(text)
     tables.discard("")
     verb = _first_verb(text)
     copied = _COPY_FROM.match(text) if verb == "COPY" else None
@@ -141,6 +152,39 @@ def statement(sql: str) -> Statement:
         written = set(tables)  # a write whose target we cannot tell: everything it names
     written |= _cascaded(frozenset(written))
     return Statement(frozenset(tables | written), frozenset(written))
+
+
+def _kept_literal(match: re.Match[str]) -> str:
+    return match.group(1) or " "
+
+
+def _listed(text: str) -> set[str]:
+    """The relations of every FROM and USING list: ``FROM a, b c, LATERAL (...) d``, past joins and
+    their conditions (the first of each is also after FROM; the others only after a comma)."""
+    lexemes = [(match.group(1), match.group(2)) for match in _LEXEMES.finditer(text)]
+    found: set[str] = set()
+    for start, (_, name) in enumerate(lexemes):
+        if name is None or name.upper() not in ("FROM", "USING"):
+            continue
+        depth, expecting = 0, True
+        for mark, word in lexemes[start + 1 :]:
+            if mark == "(":
+                depth += 1
+                expecting = False  # a subquery or a column list: its own FROMs are scanned on their own
+            elif mark == ")":
+                depth -= 1
+                if depth < 0:
+                    break
+            elif depth:
+                continue
+            elif mark == ",":
+                expecting = True
+            elif word is not None and expecting and word.upper() not in ("LATERAL", "ONLY"):
+                found.add(_last_part(word))
+                expecting = False
+            elif word is not None and word.upper() in _LIST_END:
+                break
+    return found
 
 
 def _statements(text: str) -> list[str]:

@@ -166,3 +166,125 @@ class PageCounter(models.Model):
 
     name = models.CharField(max_length=50, unique=True)
     hits = models.IntegerField(default=0)
+
+
+# -- Red team round 4 (tests/test_realistic4.py): inheritance, unusual table names, raw tables ----------
+
+from django.contrib.contenttypes.fields import GenericRelation  # noqa: E402
+
+
+class R4Place(models.Model):
+    """The parent of a multi-table inheritance; comments hang on it through a ``GenericRelation``."""
+
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, default="")
+    closed = models.BooleanField(default=False)
+    notes = GenericRelation(Comment, related_query_name="r4_place")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class R4Restaurant(R4Place):
+    """A child table: its rows join the parent's."""
+
+    serves_pizza = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class R4OpenPlaceManager(models.Manager["R4OpenPlace"]):
+    def get_queryset(self) -> models.QuerySet[R4OpenPlace]:
+        return super().get_queryset().filter(closed=False)
+
+
+class R4OpenPlace(R4Place):
+    """A proxy with its own manager (only the open places)."""
+
+    objects = R4OpenPlaceManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["name"]
+
+
+class R4Dish(models.Model):
+    restaurant = models.ForeignKey(R4Restaurant, on_delete=models.CASCADE, related_name="dishes")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.restaurant.name}"  # reads the restaurant (and its parent row)
+
+
+class R4DishReview(models.Model):
+    dish = models.ForeignKey(R4Dish, on_delete=models.CASCADE, related_name="reviews")
+    stars = models.IntegerField(default=3)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class R4Stamped(models.Model):
+    """An abstract base: its fields live in each child's table."""
+
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+
+
+class R4LegacyItem(R4Stamped):
+    """A table of a legacy schema, in mixed case."""
+
+    price = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "Legacy_Items"
+        ordering = ["id"]
+
+
+class R4ShopItem(models.Model):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        db_table = "shop_item"
+        ordering = ["id"]
+
+
+class R4ShopItemTag(models.Model):
+    """``shop_item_tags``: a table whose name starts with another table's name."""
+
+    item = models.ForeignKey(R4ShopItem, on_delete=models.CASCADE, related_name="item_tags")
+    tag = models.CharField(max_length=50)
+
+    class Meta:
+        db_table = "shop_item_tags"
+        ordering = ["id"]
+
+
+class R4Order(models.Model):
+    """``order``: a table named by an SQL keyword."""
+
+    item = models.ForeignKey(R4ShopItem, on_delete=models.CASCADE, related_name="orders")
+    quantity = models.IntegerField(default=1)
+
+    class Meta:
+        db_table = "order"
+        ordering = ["id"]
+
+
+class R4UserData(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="r4_data")
+    key = models.CharField(max_length=50)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "user_data"
+        ordering = ["id"]

@@ -125,3 +125,11 @@ for _name, (_cached_view, _plain_view) in realistic3_views.REALISTIC3_TWINS.item
 urlpatterns.append(path("", include(realistic3_router.urls)))
 for _route, _plain in realistic3_views.REALISTIC3_PLAIN.items():
     urlpatterns.append(path(_route, _plain))
+
+# Red team round 4 (tests/test_realistic4.py): cached under /c/<name>/, plain under /u/<name>/.
+from tests.testapp import realistic4_views  # noqa: E402
+
+for _name, (_cached_view, _plain_view) in realistic4_views.REALISTIC4_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        _suffix = realistic4_views.REALISTIC4_ROUTES.get(_name, "")
+        urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
