@@ -352,7 +352,8 @@ class CacheMixin(_ViewBase):
             self._cache_prepare_render(response)
             response.render()
         conf = caching_settings()
-        etag = conditional.make_etag(key, stamp, response.content) if conf.etag else ""
+        # The view's own ETag is kept: its clients send it back (If-Match on a write checks it).
+        etag = response.get("ETag") or (conditional.make_etag(key, stamp, response.content) if conf.etag else "")
         headers.apply(response, conf, etag, shared)
         return Entry(stamp=stamp, status=200, headers=tuple(response.items()), body=response.content, etag=etag)
 
@@ -434,7 +435,11 @@ class CacheMixin(_ViewBase):
         detail_kwargs = self._cache_detail_kwargs()
         if detail_kwargs is None or not conf.enabled or _uncacheable(self.request, conf, methods=None) is not None:
             return
-        await get_store().delete(self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict()).entry_key)
+        try:
+            plan = self._cache_plan(conf, "retrieve", detail_kwargs, QueryDict())
+        except (DisallowedHost, endpoints.Unkeyable):  # the delete has committed: answer it as the view does
+            return
+        await get_store().delete(plan.entry_key)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ def matches(request: Request, etag: str) -> bool:
     header = getattr(request, "_request", request).META.get("HTTP_IF_NONE_MATCH")
     if not header or not etag:
         return False
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))
+    opaque = etag.removeprefix("W/")  # a view may set a weak one of its own
+    return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in parse_etags(header))
 
 
 def not_modified(headers: tuple[tuple[str, str], ...]) -> HttpResponseNotModified:

@@ -254,11 +254,12 @@ class _RecordingHeaders(HttpHeaders):
 # Attributes of a Django request that the key or the stamp already covers, or that are the
 # request's own machinery (and every ``_private`` one: DRF's ``Request`` looks its own up there):
 # reads of any other attribute (one a middleware set, ``request.org``; the path, which a catch-all
-# route does not capture) make the key carry its value.
+# route does not capture; the method, for a view that answers HEAD apart; ``LANGUAGE_CODE``, which
+# a middleware may set without activating that language) make the key carry its value.
 _COVERED_ATTRIBUTES = frozenset(
     {
-        "META", "COOKIES", "GET", "headers", "session", "user", "auser", "_cached_user", "LANGUAGE_CODE",
-        "resolver_match", "method", "scheme", "content_type", "content_params", "encoding", "_encoding",
+        "META", "COOKIES", "GET", "headers", "session", "user", "auser", "_cached_user",
+        "resolver_match", "scheme", "content_type", "content_params", "encoding", "_encoding",
         "upload_handlers", "_upload_handlers", "_stream", "_read_started", "_post_parse_error", "script_name",
         "environ", "scope", "urlconf", "_body", "_post", "_files", "POST", "FILES", "csrf_processing_done",
         "_current_scheme_host", "_adrf_caching_watch", "auth", "_dont_enforce_csrf_checks", "csrf_cookie_needs_reset",

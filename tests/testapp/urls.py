@@ -133,3 +133,21 @@ for _name, (_cached_view, _plain_view) in realistic4_views.REALISTIC4_TWINS.item
     for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
         _suffix = realistic4_views.REALISTIC4_ROUTES.get(_name, "")
         urlpatterns.append(path(f"{_prefix}/{_name}/{_suffix}", _view.as_view()))
+
+# Red team round 5 (tests/test_realistic5.py): cached under /c/<name>/, plain under /u/<name>/.
+from rest_framework.urlpatterns import format_suffix_patterns  # noqa: E402
+
+from tests.testapp import realistic5_views  # noqa: E402
+
+for _name, (_cached_view, _plain_view) in realistic5_views.REALISTIC5_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        urlpatterns.append(path(f"{_prefix}/{_name}/", _view.as_view()))
+realistic5_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in realistic5_views.REALISTIC5_VIEWSETS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        realistic5_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+urlpatterns.append(path("", include(realistic5_router.urls)))
+for _name, (_cached_view, _plain_view) in realistic5_views.REALISTIC5_SUFFIX.items():
+    _pair = (("c", _cached_view), ("u", _plain_view))
+    _suffixed = [path(f"{_prefix}/{_name}/items", _view.as_view()) for _prefix, _view in _pair]
+    urlpatterns += format_suffix_patterns(_suffixed, allowed=["json", "txt", "api"])
