@@ -69,6 +69,14 @@ async def test_failed_computation_releases_waiters_with_the_error(locmem, posts,
     assert not base._in_flight
 
 
+async def test_a_failed_miss_is_not_passed_to_the_requests_waiting_for_it(locmem, posts, client: AsyncClient):
+    """The leader fails because of a header no key covers yet: the others get their own answer."""
+    strict = client.get("/c/picky/", headers={"X-Strict": "1"})
+    responses = await asyncio.gather(strict, *(client.get("/c/picky/") for _ in range(3)))
+    assert [r.status_code for r in responses] == [400, 200, 200, 200]
+    assert not base._in_flight
+
+
 async def _same(client: AsyncClient, path: str, headers: dict[str, str]) -> None:
     """The cached endpoint answers exactly what its uncached twin answers, twice (miss, then hit)."""
     for _ in range(2):

@@ -273,12 +273,10 @@ class CacheMixin(_ViewBase):
                 return _hit(self, action, shared, conf, started)
         try:
             response, entry, ttl = await self._cache_compute(plan, stamp, handler, args, kwargs)
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
         except BaseException:
-            future.set_result(None)  # cancelled: waiters compute their own answer
+            # Failed or cancelled: waiters compute their own answer. A failure may come from what the
+            # key does not cover yet (a header the endpoint had not seen read): never passed on.
+            future.set_result(None)
             raise
         else:
             future.set_result(entry)

@@ -7,6 +7,7 @@ uncached ones are the plain adrf classes with the same behaviour. urls.py mounts
 
 from __future__ import annotations
 
+import asyncio
 from inspect import iscoroutinefunction
 from typing import Any, ClassVar
 
@@ -712,6 +713,22 @@ CachedSharedStaffSeesAll = cached(StaffSeesAll, scope="shared", actions=["list"]
 CachedSharedPosts = cached(SharedPosts, scope="shared")
 
 
+class Picky(APIView):
+    """Refuses requests that carry ``X-Strict: 1``, after a query: a failure that depends on a header."""
+
+    permission_classes = [AllowAny]
+
+    async def get(self, request: Any) -> Response:
+        count = await Ticket.objects.acount()
+        await asyncio.sleep(0.05)  # concurrent requests arrive while this one computes
+        if request.headers.get("X-Strict") == "1":
+            raise ValidationError({"strict": "Not with X-Strict."})
+        return Response({"tickets": count})
+
+
+CachedPicky = cached(Picky)
+
+
 # name -> (cached view, uncached view); viewsets are registered on routers, other views mounted as_view().
 TWINS: dict[str, tuple[Any, Any]] = {
     "related-filter": (CachedRelatedFilter, PlainRelatedFilter),
@@ -751,6 +768,7 @@ TWINS: dict[str, tuple[Any, Any]] = {
     "csrf-bootstrap": (CachedCsrfBootstrap, CsrfBootstrap),
     "tracked": (CachedTracked, Tracked),
     "message-board": (CachedMessageBoard, MessageBoard),
+    "picky": (CachedPicky, Picky),
     "shared-mine": (CachedSharedMine, SharedMine),
     "shared-staff-sees-all": (CachedSharedStaffSeesAll, StaffSeesAll),
     "shared-titles": (CachedSharedPosts, SharedPosts),
