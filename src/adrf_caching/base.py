@@ -187,7 +187,8 @@ class CacheMixin(_ViewBase):
         )
         who = ""
         if per_user:
-            who = identity.fingerprint(getattr(request, "user", None), getattr(request, "auth", None))
+            began = getattr(self, "_cache_began", None)  # set by dispatch.async_dispatch
+            who = identity.fingerprint(getattr(request, "user", None), getattr(request, "auth", None), began)
         layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known)
         entry_key = layout.entry_prefix + builder.digest(parts)
         return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, who, known)

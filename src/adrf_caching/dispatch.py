@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING, Any
 
@@ -373,6 +374,7 @@ async def async_dispatch(
 
     ``inherited`` is the next ``async_dispatch`` in the view's MRO: when it is not adrf's own (another
     mixin overrides it), it runs instead, unchanged."""
+    view._cache_began = datetime.now(timezone.utc)  # before authentication: its own timestamps are later
     if getattr(inherited, "__func__", None) is not AdrfAPIView.async_dispatch:
         # Its initial() cannot be told from its authentication: everything its dispatch reads besides
         # the cached read counts, as authentication's reads do (observe.beside_identity).

@@ -11,15 +11,18 @@ included, so the digest follows whatever the user and the credentials are *now*:
   attributes; containers by their contents.
 
 Callables are left out (``user.is_verified = partial(...)`` follows from the data beside it), and so
-is a datetime within the clock window of now (``AccessToken.current_time``: set on every request, it
-would make every request a miss). Anything that cannot be rendered as data is rendered by ``repr``:
-at worst a digest that never repeats, never one that matches another identity.
+is a datetime taken while this request was being authenticated (``AccessToken.current_time``: set on
+every request, it would make every request a miss); any other datetime is data (a short-lived
+token's ``issued_at`` and ``expires_at``, seconds from now, tell two tokens apart). Anything that
+cannot be rendered as data is rendered by ``repr``: at worst a digest that never repeats, never one
+that matches another identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -42,15 +45,24 @@ _MODEL_STATE = frozenset({"_state", "_prefetched_objects_cache"})
 _SCALARS = (str, int, bool, bytes, UUID, Enum, date, time)
 
 
-def fingerprint(user: Any, auth: Any) -> str:
+# While a fingerprint is taken: from when this request began (before authentication) to now.
+_during: ContextVar[tuple[datetime, datetime] | None] = ContextVar("adrf_caching_during", default=None)
+
+
+def fingerprint(user: Any, auth: Any, began: datetime | None = None) -> str:
     """A short digest of the authenticated user and the credentials (empty for anonymous requests
-    without credentials; a service key on an anonymous user still counts)."""
+    without credentials; a service key on an anonymous user still counts). ``began``: when the request
+    began (UTC), so that timestamps its authentication took are left out."""
     user = unwrapped(user)
     if user is None or not getattr(user, "is_authenticated", False):
         if auth is None:
             return ""
         user = None
-    user_key, auth_key = _key(user, DEPTH), _key(auth, DEPTH)
+    window = _during.set(None if began is None else (began, datetime.now(timezone.utc)))
+    try:
+        user_key, auth_key = _key(user, DEPTH), _key(auth, DEPTH)
+    finally:
+        _during.reset(window)
     try:
         return _digest(user_key, auth_key)
     except TypeError:  # an unhashable value somewhere (a list in a JSONField): not memoised
@@ -134,7 +146,7 @@ def _attributes(attributes: dict[str, Any], skip: frozenset[str], depth: int) ->
 def _data(value: Any, depth: int) -> tuple[Any, ...]:
     value = unwrapped(value)
     if value is None or isinstance(value, _SCALARS):
-        if isinstance(value, datetime) and _is_now(value):
+        if isinstance(value, datetime) and _taken_during_the_request(value):
             return _SKIP
         return (type(value), value)
     if isinstance(value, (float, Decimal)):
@@ -173,6 +185,19 @@ def _defines_str(cls: type) -> bool:
 
 def _first(item: tuple[str, Any]) -> str:
     return item[0]
+
+
+def _taken_during_the_request(value: datetime) -> bool:
+    window = _during.get()
+    if window is None:
+        return False
+    began, now = window
+    if value.tzinfo is not None:
+        return began <= value <= now
+    # Naive: UTC or the machine's local time, whichever it is (the window is milliseconds wide).
+    began, now = began.replace(tzinfo=None), now.replace(tzinfo=None)
+    local = datetime.now().astimezone().utcoffset() or timedelta(0)
+    return any(began <= utc <= now for utc in (value, value - local))
 
 
 def _is_now(value: datetime) -> bool:

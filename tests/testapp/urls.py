@@ -151,3 +151,12 @@ for _name, (_cached_view, _plain_view) in realistic5_views.REALISTIC5_SUFFIX.ite
     _pair = (("c", _cached_view), ("u", _plain_view))
     _suffixed = [path(f"{_prefix}/{_name}/items", _view.as_view()) for _prefix, _view in _pair]
     urlpatterns += format_suffix_patterns(_suffixed, allowed=["json", "txt", "api"])
+
+# Red team round 6 (tests/test_realistic6.py): cached under /c/<name>/, plain under /u/<name>/.
+from tests.testapp import realistic6_views  # noqa: E402
+
+for _name, (_cached_view, _plain_view) in realistic6_views.REALISTIC6_TWINS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        urlpatterns.append(path(f"{_prefix}/{_name}/", _view.as_view()))
+for _route, _plain in realistic6_views.REALISTIC6_PLAIN.items():
+    urlpatterns.append(path(_route, _plain))
