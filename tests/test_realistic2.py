@@ -31,7 +31,7 @@ from tests.test_realistic import prime_as, same_as, twin, with_middleware
 from tests.test_stack import AUTHENTICATION, STARTPROJECT_MIDDLEWARE
 from tests.testapp import realistic2_views
 from tests.testapp.models import Announcement, Author, Organization, Post, Review, Tag
-from tests.twins import assert_same_as_uncached, headers_of, prime, readers, who
+from tests.twins import all_same, assert_same_as_uncached, headers_of, prime, prime_all, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -79,16 +79,6 @@ READ_VIEWS = [
     twin("rt-paged-posts"),
     twin("rt-paged-posts", "?page=2"),
 ]
-
-
-async def prime_all(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, _ in views:
-        await prime(client, cached_url, readers(world))
-
-
-async def all_same(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, plain_url in views:
-        await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
 
 
 def w_bulk_update(world: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from tests.test_realistic import prime_as, same_as, twin, with_middleware
 from tests.test_stack import AUTHENTICATION, STARTPROJECT_MIDDLEWARE
 from tests.testapp import realistic3_views
 from tests.testapp.models import Announcement, Author, Comment, PageCounter, Post, Review, Share, Tag
-from tests.twins import HIT_HEADER, _body, assert_same_as_uncached, headers_of, prime, readers, who
+from tests.twins import HIT_HEADER, _body, all_same, assert_same_as_uncached, headers_of, prime, prime_all, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -112,16 +112,6 @@ def assert_same_sequence(cached: list[Any], plain: list[Any]) -> None:
         f"{'  ' if c == p else '!!'} cached {c}\n   uncached {p}" for c, p in zip(cached, plain, strict=False)
     )
     assert cached == plain, f"the steps differ:\n{steps}"
-
-
-async def prime_all(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, _ in views:
-        await prime(client, cached_url, readers(world))
-
-
-async def all_same(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, plain_url in views:
-        await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
 
 
 # -- 1. SPA bootstrap: a CSRF token in a cached GET ---------------------------------------------------------

@@ -50,7 +50,7 @@ from tests.testapp.models import (
     Share,
     Tag,
 )
-from tests.twins import HIT_HEADER, assert_same_as_uncached, headers_of, prime, readers, who
+from tests.twins import HIT_HEADER, all_same, assert_same_as_uncached, headers_of, prime, prime_all, readers, who
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -100,16 +100,6 @@ def r4(world: dict[str, Any]) -> dict[str, Any]:
     Announcement.objects.create(text="a", publish_at=datetime.datetime(2020, 1, 15, 9, tzinfo=datetime.timezone.utc))
     Announcement.objects.create(text="b", publish_at=datetime.datetime(2020, 3, 2, 18, tzinfo=datetime.timezone.utc))
     return {**world, "luigi": luigi, "sushi": sushi, "park": park, "lamp": lamp, "chair": chair}
-
-
-async def prime_all(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, _ in views:
-        await prime(client, cached_url, readers(world))
-
-
-async def all_same(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
-    for cached_url, plain_url in views:
-        await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
 
 
 async def write_then_compare(

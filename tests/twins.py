@@ -74,6 +74,18 @@ async def assert_same_as_uncached(
     return bodies
 
 
+async def prime_all(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
+    """``prime`` each cached URL of ``views`` (pairs of cached and uncached URLs) for every reader."""
+    for cached_url, _ in views:
+        await prime(client, cached_url, readers(world))
+
+
+async def all_same(client: AsyncClient, world: dict[str, Any], views: list[tuple[str, str]]) -> None:
+    """``assert_same_as_uncached`` for every pair of ``views``, as every reader."""
+    for cached_url, plain_url in views:
+        await assert_same_as_uncached(client, cached_url, plain_url, readers(world))
+
+
 def prime_sync(client: Client, url: str, users: Iterable[User | None]) -> None:
     for user in users:
         for _ in range(2):

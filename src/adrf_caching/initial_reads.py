@@ -13,7 +13,7 @@ Every cached GET runs through here, hits included: the contexts are plain classe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adrf_caching import endpoints, identity, observe
@@ -75,4 +75,6 @@ class InitialReads:
         tables = observe.beside_identity(self.seen, self.authenticating, user, request.auth, session)
         if self.recorder is None:
             return endpoints.Learned(tables=tables)
-        return self.recorder.observed.learned(tables)
+        learned = self.recorder.observed.learned(tables)
+        # A permission's ``request.method in SAFE_METHODS``: its verdict is asked again on every hit.
+        return replace(learned, attributes=learned.attributes - {"method"})

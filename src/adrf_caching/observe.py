@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.core.exceptions import SynchronousOnlyOperation
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
@@ -361,11 +363,28 @@ def on_tables_written(after_commit: WriteListener, before_write: WriteListener |
     _before_write[:] = [before_write] if before_write is not None else []
 
 
+# Set while a thread runs code that adrf would run on the event loop (serialization.py).
+_on_the_loop: ContextVar[bool] = ContextVar("adrf_caching_on_the_loop", default=False)
+
+
+@contextmanager
+def as_on_the_loop() -> Iterator[None]:
+    """SQL run inside raises ``SynchronousOnlyOperation``, as it would on the event loop: what the
+    one-hop serialization runs in a thread in adrf's stead fails where adrf's own steps would."""
+    token = _on_the_loop.set(True)
+    try:
+        yield
+    finally:
+        _on_the_loop.reset(token)
+
+
 def _observer(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     if getattr(_local, "busy", False):
         return execute(sql, params, many, context)
+    if _on_the_loop.get():
+        raise SynchronousOnlyOperation("You cannot call this from an async context - use a thread or sync_to_async.")
     connection: BaseDatabaseWrapper = context["connection"]
     text = sql if isinstance(sql, str) else _as_text(sql, connection)
     info = statement(text) if text is not None else _unreadable()

@@ -29,6 +29,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
+from adrf_caching import observe
 from adrf_caching.conf import caching_settings
 
 __all__ = ["alist", "aretrieve", "serializer_data", "sync_equivalent"]
@@ -134,9 +135,37 @@ def sync_equivalent(serializer: Any) -> bool:
 _ADRF = object()
 
 
+def _as_adrf_reads(serializer: Any) -> None:
+    """adrf reads the source of each nested adrf serializer on the event loop (``aget_attribute``: a
+    look-up of every step, then ``get_attribute``), where a query raises ``SynchronousOnlyOperation``
+    (a foreign key not loaded by ``select_related``). The hop does those reads as if there, so a tree
+    that fails under adrf fails alike, whether or not the cache answers."""
+    if isinstance(serializer, drf_serializers.ListSerializer):
+        serializer = serializer.child
+    if not isinstance(serializer, drf_serializers.Serializer):
+        return
+    for field in serializer._readable_fields:
+        if isinstance(field, adrf_serializers.BaseSerializer):  # DRF serializers run in a hop under adrf
+            field.__dict__["get_attribute"] = _read_on_the_loop(field.get_attribute, list(field.source_attrs))
+            _as_adrf_reads(field)
+
+
+def _read_on_the_loop(get_attribute: Callable[[Any], Any], source_attrs: list[str]) -> Callable[[Any], Any]:
+    def read(instance: Any) -> Any:
+        with observe.as_on_the_loop():
+            for attr in source_attrs:
+                getattr(instance, attr, None)  # adrf looks each step up on the instance first
+            return get_attribute(instance)
+
+    return read
+
+
 def _sync_data(serializer: Any) -> Any:
     # The tree is walked here, in the hop: building fields may run user code.
-    return serializer.data if sync_equivalent(serializer) else _ADRF
+    if not sync_equivalent(serializer):
+        return _ADRF
+    _as_adrf_reads(serializer)
+    return serializer.data
 
 
 async def serializer_data(serializer: Any) -> Any:
@@ -175,6 +204,7 @@ def _list_in_one_hop(view: Any, queryset: Any) -> Any:
     serializer = view.get_serializer(page if page is not None else queryset, many=True)
     if not sync_equivalent(serializer):
         return _ADRF, page, serializer
+    _as_adrf_reads(serializer)
     if page is not None:
         return paginator.get_paginated_response(serializer.data)
     return Response(serializer.data, status=status.HTTP_200_OK)

@@ -160,3 +160,15 @@ for _name, (_cached_view, _plain_view) in realistic6_views.REALISTIC6_TWINS.item
         urlpatterns.append(path(f"{_prefix}/{_name}/", _view.as_view()))
 for _route, _plain in realistic6_views.REALISTIC6_PLAIN.items():
     urlpatterns.append(path(_route, _plain))
+
+# Red team round 7 (tests/test_realistic7.py): cached under /c/<name>/, plain under /u/<name>/.
+from tests.testapp import realistic7_views  # noqa: E402
+
+realistic7_router = DefaultRouter(trailing_slash=True)
+for _name, (_cached_view, _plain_view) in realistic7_views.REALISTIC7_VIEWSETS.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        realistic7_router.register(f"{_prefix}/{_name}", _view, basename=f"{_prefix}-{_name}")
+urlpatterns.append(path("", include(realistic7_router.urls)))
+for _route, (_cached_view, _plain_view) in realistic7_views.REALISTIC7_ROUTES.items():
+    for _prefix, _view in (("c", _cached_view), ("u", _plain_view)):
+        urlpatterns.append(path(f"{_prefix}/{_route}", _view))
