@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 from django.contrib.auth.models import User
@@ -39,15 +39,26 @@ def test_values_that_compare_equal_but_render_differently_stay_apart():
     assert identity._key(user(first_name="1"), 1) != identity._key(user(first_name=1), 1)
 
 
-def test_what_code_set_on_the_user_counts_but_callables_and_the_clock_do_not():
+def test_what_code_set_on_the_user_counts_but_callables_and_the_requests_own_clock_do_not():
     base = identity.fingerprint(user(), None)
     verified = user()
     verified.otp_device = "totp/1"  # a middleware's mark
     assert identity.fingerprint(verified, None) != base
+    began = datetime.now(timezone.utc)
     marked = user()
     marked.is_verified = lambda: True  # derived from the data beside it
-    marked.seen_at = datetime.now(timezone.utc)  # the clock: would never repeat
-    assert identity.fingerprint(marked, None) == base
+    marked.seen_at = datetime.now(timezone.utc)  # taken while the request was authenticated: never repeats
+    assert identity.fingerprint(marked, None, began) == base
+    issued = user()
+    issued.token_issued_at = began - timedelta(seconds=10)  # a short-lived token's own time: data
+    assert identity.fingerprint(issued, None, began) != base
+    assert identity.fingerprint(issued, None, began) != identity.fingerprint(marked_with(began), None, began)
+
+
+def marked_with(began: datetime) -> User:
+    other = user()
+    other.token_issued_at = began - timedelta(seconds=20)
+    return other
 
 
 def test_credentials_that_are_not_rows_count_by_their_contents():
