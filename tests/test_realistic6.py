@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import django
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, Permission, User
@@ -261,6 +262,11 @@ async def test_1e_user_deleted_with_a_live_session(stack, world):
 
 
 @BOTH
+@pytest.mark.skipif(
+    django.VERSION < (5, 0),
+    reason="Django 4.2's sync-only RemoteUserMiddleware logs a fresh client in on whichever twin it asks "
+    "first (its Set-Cookie and last_login): the twins differ by that login, not by a cached answer",
+)
 async def test_1f_remote_user_header_from_a_proxy(hits, world):
     """``RemoteUserMiddleware`` (``X-Remote-User`` from the proxy) + ``RemoteUserBackend``: it logs the user
     in on the first request (the session is created), switches users when the header changes, logs out when
