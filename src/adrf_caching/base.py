@@ -90,6 +90,7 @@ class _Plan:
     action: str
     identity: str  # fingerprint of the authenticated user's row and credentials, part of the stamp
     known: endpoints.Learned  # what the key and stamp cover: the endpoint's knowledge when planned
+    per_user: bool  # entries kept per user: the scope says so, or a shared endpoint's misses read the user
 
     def stamp(self, tokens: list[str], session: str) -> str:
         return "|".join([*tokens, self.identity, session])
@@ -189,9 +190,9 @@ class CacheMixin(_ViewBase):
         if per_user:
             began = getattr(self, "_cache_began", None)  # set by dispatch.async_dispatch
             who = identity.fingerprint(getattr(request, "user", None), getattr(request, "auth", None), began)
-        layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known)
+        layout = _layout(type(self), self._cache_config, conf, segment, endpoint, action, known, per_user)
         entry_key = layout.entry_prefix + builder.digest(parts)
-        return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, who, known)
+        return _Plan(entry_key, layout.version_keys, layout.ttl, endpoint, action, who, known, per_user)
 
     async def _cache_plan_for_read(self, conf: CachingSettings, action: str) -> _Plan | None:
         """The plan of this read, or ``None`` when it cannot have one (a refused host). A request
@@ -306,13 +307,13 @@ class CacheMixin(_ViewBase):
     ) -> tuple[HttpResponseBase, Entry | None, int]:
         """Run the view while observing its SQL and the request parts it reads; the entry to store
         and its ttl, or ``None`` when the plan did not cover what the answer turned out to depend on."""
-        shared = self._cache_config.scope == "shared"
-        recorder = endpoints.observe_request(self.request._request, self.request if shared else None)
+        # Entries shared between users: a read of the user shows they cannot be.
+        recorder = endpoints.observe_request(self.request._request, None if plan.per_user else self.request)
         with observe.tracing() as trace, recorder as observed:
             response = await handler(*args, **kwargs)
             recorder.vary(response)
             await self._cache_render(response)  # rendering may run SQL too (lazy querysets)
-            entry = self.cache_entry(response, stamp, plan.entry_key, shared and not plan.known.user)
+            entry = self.cache_entry(response, stamp, plan.entry_key, not plan.per_user)
         shown, unresolved, clock = observed.learned(frozenset(trace.tables)), trace.unresolved, trace.clock
         initial_reads = getattr(self, "_cache_initial_reads", None)  # set by dispatch.async_dispatch
         if initial_reads is not None:
@@ -497,9 +498,10 @@ def _layout(
     endpoint: str,
     action: str,
     known: endpoints.Learned,
+    per_user: bool,
 ) -> _Layout:
     """``view_class``'s layout (``config`` is its ``_cache_config``), remembered."""
-    memo_key = (view_class, id(conf), segment, endpoint, action, known)
+    memo_key = (view_class, id(conf), segment, endpoint, action, known, per_user)
     found = _layouts.get(memo_key)
     if found is not None and found.conf is conf:
         return found
@@ -509,7 +511,7 @@ def _layout(
         versions.view_version_key(tag, keys.view_id(view_class)),
         *(versions.table_version_key(tag, table) for table in sorted(known.tables)),
     ]
-    if config.scope == "user" or known.user:
+    if per_user:
         version_keys.append(versions.user_version_key(tag, segment))
     if config.ttl is not None:
         ttl = config.ttl
